@@ -1,0 +1,32 @@
+"""cvlfic: a learned face-image codec for video analytics.
+
+Public names are imported lazily, so ``import cvlfic`` is cheap and a missing optional
+extra only matters for the names that need it.
+"""
+from importlib import import_module
+from typing import Any
+
+from cvlfic.errors import CorruptStreamError, CvlficError, ModelFileError
+
+__version__ = "0.1.0"
+
+_LAZY = {
+    "detect_faces": "cvlfic.face",
+    "align_face": "cvlfic.face",
+    "Face": "cvlfic.face",
+}
+
+__all__ = ["CorruptStreamError", "CvlficError", "ModelFileError", "__version__", *_LAZY]
+
+
+def __getattr__(name: str) -> Any:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module 'cvlfic' has no attribute {name!r}")
+    value = getattr(import_module(module), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__():
+    return sorted(set(globals()) | set(_LAZY))

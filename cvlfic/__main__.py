@@ -1,0 +1,5 @@
+import sys
+
+from cvlfic.cli import main
+
+sys.exit(main())
