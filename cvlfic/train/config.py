@@ -1,0 +1,43 @@
+"""Training configuration: a TOML file mapped onto dataclasses."""
+from __future__ import annotations
+
+import tomllib
+from dataclasses import dataclass, field, fields
+from pathlib import Path
+from typing import List
+
+
+@dataclass
+class LossWeights:
+    content: float = 1.0
+    semantic: float = 1.0
+    adversarial: float = 0.005
+    semantic_from_step: int = 0
+    adversarial_from_step: int = 0
+
+
+@dataclass
+class TrainConfig:
+    name: str = "lfic_ycc16"
+    profile: int = 0
+    widths: List[int] = field(default_factory=lambda: [16, 24, 32, 48, 64])
+    levels: List[int] = field(default_factory=lambda: [4, 6, 8, 12, 16, 24])
+    batch_size: int = 16
+    lr: float = 2e-4
+    steps: int = 60000
+    seed: int = 1
+    validation_size: int = 256
+    validate_every: int = 250
+    checkpoint_every: int = 100
+    fixed_blocks: bool = False  # RFP ablation: one block size per image instead of random masks
+    loss: LossWeights = field(default_factory=LossWeights)
+
+
+def load_config(path: Path) -> TrainConfig:
+    raw = tomllib.loads(Path(path).read_text())
+    known = {f.name for f in fields(TrainConfig)}
+    unknown = set(raw) - known
+    if unknown:
+        raise ValueError(f"unknown keys in {path}: {sorted(unknown)}")
+    loss = LossWeights(**raw.pop("loss", {}))
+    return TrainConfig(**raw, loss=loss)
