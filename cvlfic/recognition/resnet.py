@@ -1,0 +1,168 @@
+"""dlib's face recognition ResNet (``dlib_face_recognition_resnet_model_v1.dat``) in PyTorch.
+
+``TEMPLATE`` spells out dlib's ``anet_type`` (dnn_face_recognition_ex.cpp) layer by layer,
+from input to output; ``DlibResNet`` runs those layers with dlib's semantics:
+
+- input: RGB pixel values (0..255) minus the per-channel means stored in the file, / 256;
+- convolutions and pools use the strides and paddings stored in the file (dlib pads 0 when
+  the stride is not 1, so a 3x3 stride-2 convolution drops the last row/column);
+- each ``affine`` layer (a frozen batch norm) is folded into the convolution before it;
+- ``add_prev`` adds two tensors of different shapes as if the smaller one were zero-padded
+  at the end of every dimension (more channels, or one more row/column, on the pooled
+  shortcut of the downsampling blocks);
+- ``avg_pool`` with a 0 window averages everything; ``fc`` has no bias.
+
+The output is dlib's 128-D descriptor (not normalised; dlib compares them by Euclidean
+distance, threshold 0.6).
+"""
+from __future__ import annotations
+
+from functools import lru_cache
+from typing import Dict, List, Tuple
+
+import torch
+from torch import nn
+from torch.nn import functional as F
+
+from cvlfic.face.models import RECOGNITION_RESNET, dlib_model_path
+from cvlfic.recognition.dlib_format import DlibNetwork, LayerSpec, read_loss_metric_network
+
+INPUT_SIZE = 150
+DESCRIPTOR_SIZE = 128
+
+
+def _block() -> List[LayerSpec]:
+    # affine<con<N,3,3,1,1,relu<affine<con<N,3,3,stride,stride,SUBNET>>>>>
+    return [LayerSpec("con"), LayerSpec("affine"), LayerSpec("relu"),
+            LayerSpec("con"), LayerSpec("affine")]
+
+
+def _ares(count: int) -> List[LayerSpec]:
+    # relu<add_prev1<block<N,1,tag1<SUBNET>>>>, ``count`` times
+    return [LayerSpec("tag", 1), *_block(), LayerSpec("add_prev", 1), LayerSpec("relu")] * count
+
+
+def _ares_down() -> List[LayerSpec]:
+    # relu<add_prev2<avg_pool<2,2,2,2,skip1<tag2<block<N,2,tag1<SUBNET>>>>>>>
+    return [LayerSpec("tag", 1), *_block(), LayerSpec("tag", 2), LayerSpec("skip", 1),
+            LayerSpec("avg_pool"), LayerSpec("add_prev", 2), LayerSpec("relu")]
+
+
+# Filter counts and strides are read from the file (and checked against each other there).
+TEMPLATE: Tuple[LayerSpec, ...] = (
+    LayerSpec("input_rgb_image_sized"),
+    LayerSpec("con"), LayerSpec("affine"), LayerSpec("relu"), LayerSpec("max_pool"),
+    *_ares(3),                   # alevel4: 32 filters
+    *_ares_down(), *_ares(3),    # alevel3: 64
+    *_ares_down(), *_ares(2),    # alevel2: 128
+    *_ares_down(), *_ares(2),    # alevel1: 256
+    *_ares_down(),               # alevel0: 256
+    LayerSpec("avg_pool"), LayerSpec("fc"),
+)
+
+
+def add_zero_padded(a: torch.Tensor, b: torch.Tensor) -> torch.Tensor:
+    """dlib's ``tt::add`` of differently shaped tensors: the smaller is zero-padded at the end."""
+    if a.shape == b.shape:
+        return a + b
+    size = [max(x, y) for x, y in zip(a.shape, b.shape)]
+
+    def grow(t: torch.Tensor) -> torch.Tensor:
+        return F.pad(t, (0, size[3] - t.shape[3], 0, size[2] - t.shape[2],
+                         0, size[1] - t.shape[1]))
+    return grow(a) + grow(b)
+
+
+def _conv(details: Dict, affine: Dict) -> nn.Conv2d:
+    weight = torch.from_numpy(details["weight"])
+    bias = torch.from_numpy(details["bias"])
+    gamma = torch.from_numpy(affine["gamma"])
+    beta = torch.from_numpy(affine["beta"])
+    out_ch, in_ch, rows, cols = weight.shape
+    conv = nn.Conv2d(in_ch, out_ch, (rows, cols), stride=details["stride"],
+                     padding=details["padding"], bias=True)
+    with torch.no_grad():
+        # affine(conv(x)) = gamma * (W x + b) + beta: one convolution with scaled filters.
+        conv.weight.copy_(weight * gamma.view(-1, 1, 1, 1))
+        conv.bias.copy_(bias * gamma + beta)
+    return conv
+
+
+def _pool(kind: str, details: Dict) -> nn.Module:
+    if details["window"] == (0, 0):
+        return nn.AdaptiveAvgPool2d(1) if kind == "avg_pool" else nn.AdaptiveMaxPool2d(1)
+    if kind == "avg_pool" and details["padding"] != (0, 0):
+        raise ValueError("padded average pooling is not supported")
+    cls = nn.AvgPool2d if kind == "avg_pool" else nn.MaxPool2d
+    return cls(details["window"], stride=details["stride"], padding=details["padding"])
+
+
+class DlibResNet(nn.Module):
+    """The network of a parsed dlib file: ``N x 3 x 150 x 150`` RGB (0..255) -> ``N x 128``."""
+
+    def __init__(self, network: DlibNetwork):
+        super().__init__()
+        layers = network.layers
+        mean = torch.tensor(layers[0].details["mean_rgb"], dtype=torch.float32)
+        self.register_buffer("mean", mean.view(1, 3, 1, 1))
+        self.input_size = tuple(int(v) for v in layers[0].details["size"])
+        # steps[i] = (kind, tag id); ops[i] is the module of step i (Identity for tag/skip/add).
+        self.steps: List[Tuple[str, int]] = []
+        self.ops = nn.ModuleList()
+        rest = layers[1:]
+        i = 0
+        while i < len(rest):
+            kind, details = rest[i].spec.kind, rest[i].details
+            op: nn.Module = nn.Identity()
+            if kind == "con":
+                if i + 1 >= len(rest) or rest[i + 1].spec.kind != "affine":
+                    raise ValueError("every con layer must be followed by an affine layer")
+                op = _conv(details, rest[i + 1].details)
+                i += 1
+            elif kind == "relu":
+                op = nn.ReLU()
+            elif kind in ("max_pool", "avg_pool"):
+                op = _pool(kind, details)
+            elif kind == "fc":
+                weight = torch.from_numpy(details["weight"])
+                op = nn.Linear(weight.shape[0], weight.shape[1], bias=False)
+                with torch.no_grad():
+                    op.weight.copy_(weight.t())
+            elif kind not in ("tag", "skip", "add_prev"):
+                raise ValueError(f"unsupported layer kind {kind!r} at position {i}")
+            self.steps.append((kind, rest[i].spec.tag))
+            self.ops.append(op)
+            i += 1
+
+    def forward(self, rgb: torch.Tensor) -> torch.Tensor:
+        if rgb.dim() != 4 or tuple(rgb.shape[1:]) != (3, *self.input_size):
+            raise ValueError(f"expected N x 3 x {self.input_size[0]} x {self.input_size[1]} "
+                             f"RGB input, got {tuple(rgb.shape)}")
+        x = (rgb - self.mean) / 256.0
+        tagged: Dict[int, torch.Tensor] = {}
+        for (kind, tag), op in zip(self.steps, self.ops):
+            if kind == "tag":
+                tagged[tag] = x
+            elif kind == "skip":
+                x = tagged[tag]
+            elif kind == "add_prev":
+                x = add_zero_padded(x, tagged[tag])
+            elif kind == "fc":
+                x = op(torch.flatten(x, 1))
+            else:
+                x = op(x)
+        return x
+
+
+@lru_cache(maxsize=None)
+def load_recognizer() -> DlibResNet:
+    """dlib's recognizer from ``face-recognition-models``, in eval mode, parameters frozen
+    (gradients still flow to the input), channels-last (faster convolutions on CPU).
+
+    One shared instance: don't modify it. Parsing the file takes milliseconds, so nothing
+    is cached on disk.
+    """
+    path = dlib_model_path(RECOGNITION_RESNET)
+    model = DlibResNet(read_loss_metric_network(path, TEMPLATE))
+    model.eval().requires_grad_(False)
+    return model.to(memory_format=torch.channels_last)
