@@ -1,0 +1,203 @@
+// The C ABI: argument checks, status codes, and no exception ever crossing it.
+#include <cstring>
+#include <new>
+
+#include "codec.hpp"
+#include "container.hpp"
+#include "cvlfic/cvlfic.h"
+#include "planes.hpp"
+#include "status.hpp"
+
+using namespace cvlfic;
+
+namespace {
+
+template <class F>
+int guarded(F &&body) noexcept {
+    try {
+        body();
+        return CVLFIC_OK;
+    } catch (const Failure &f) {
+        return f.status;
+    } catch (const std::bad_alloc &) {
+        return CVLFIC_ERR_NO_MEMORY;
+    } catch (...) {
+        return CVLFIC_ERR_INTERNAL;
+    }
+}
+
+bool size_ok(size_t height, size_t width) {
+    return height >= 1 && width >= 1 && height <= CVLFIC_MAX_SIDE && width <= CVLFIC_MAX_SIDE &&
+           height * width <= CVLFIC_MAX_PIXELS;
+}
+
+const Profile &profile_or_fail(int profile) {
+    const Profile *p = find_profile(profile);
+    if (!p) fail(CVLFIC_ERR_ARGUMENT);
+    return *p;
+}
+
+// Checks an encoder-side request and returns its layout, planes loaded.
+Layout prepare(const uint8_t *img, size_t height, size_t width, size_t stride, int profile, int levels,
+               const uint8_t *mask, Planes &planes) {
+    if (!img || !mask || !size_ok(height, width) || stride < 3 * width || code_of_levels(levels) < 0)
+        fail(CVLFIC_ERR_ARGUMENT);
+    const Layout layout = make_layout(profile_or_fail(profile), levels, height, width);
+    check_mask(layout, mask);
+    load_planes(layout, img, stride, planes);
+    return layout;
+}
+
+void copy_out(const std::vector<uint8_t> &src, uint8_t *out, size_t capacity, size_t *out_size) {
+    if (out_size) *out_size = src.size();
+    if (src.size() > capacity || (!out && !src.empty())) fail(CVLFIC_ERR_BUFFER_TOO_SMALL);
+    if (!src.empty()) std::memcpy(out, src.data(), src.size());
+}
+
+}  // namespace
+
+extern "C" {
+
+const char *cvlfic_version(void) { return CVLFIC_LIBRARY_VERSION; }
+
+int cvlfic_format_version(void) { return kVersion; }
+
+const char *cvlfic_status_string(int status) {
+    switch (status) {
+        case CVLFIC_OK: return "ok";
+        case CVLFIC_ERR_ARGUMENT: return "invalid argument";
+        case CVLFIC_ERR_BUFFER_TOO_SMALL: return "output buffer too small";
+        case CVLFIC_ERR_NO_MEMORY: return "out of memory";
+        case CVLFIC_ERR_FOREIGN: return "not a cvlfic stream (wrong magic)";
+        case CVLFIC_ERR_UNSUPPORTED_VERSION: return "unsupported cvlfic bitstream version (this library reads version 1)";
+        case CVLFIC_ERR_UNKNOWN_PROFILE: return "unknown profile";
+        case CVLFIC_ERR_TRUNCATED: return "truncated stream";
+        case CVLFIC_ERR_CHECKSUM: return "checksum mismatch (corrupted stream)";
+        case CVLFIC_ERR_TOO_LARGE: return "declared image size above the limit";
+        case CVLFIC_ERR_CORRUPT: return "payload inconsistent with the header (corrupted stream)";
+        case CVLFIC_ERR_INTERNAL: return "internal error";
+        default: return "unknown status";
+    }
+}
+
+int cvlfic_num_profiles(void) { return kNumProfiles; }
+
+int cvlfic_profile_info(int profile, cvlfic_profile *out) {
+    return guarded([&] {
+        const Profile &p = profile_or_fail(profile);
+        if (!out) fail(CVLFIC_ERR_ARGUMENT);
+        std::memset(out, 0, sizeof *out);
+        out->id = p.id;
+        out->name = p.name;
+        out->planes = p.planes;
+        out->region = p.region;
+        out->num_sizes = p.num_sizes;
+        for (int c = 0; c < 3; ++c)
+            for (int s = 0; s < p.num_sizes; ++s) out->block_sizes[c][s] = p.sizes[c][s];
+    });
+}
+
+int cvlfic_levels_table(int *out, int cap) {
+    for (int i = 0; out && i < cap && i < kNumLevelCodes; ++i) out[i] = levels_of_code(i);
+    return kNumLevelCodes;
+}
+
+int cvlfic_mask_shape(size_t height, size_t width, int profile, size_t *mask_height, size_t *mask_width) {
+    return guarded([&] {
+        if (!size_ok(height, width) || !mask_height || !mask_width) fail(CVLFIC_ERR_ARGUMENT);
+        const Layout l = make_layout(profile_or_fail(profile), 2, height, width);
+        *mask_height = l.mask_h;
+        *mask_width = l.mask_w;
+    });
+}
+
+size_t cvlfic_encode_bound(size_t height, size_t width, int profile) {
+    const Profile *p = find_profile(profile);
+    if (!p || !size_ok(height, width)) return 0;
+    const Layout l = make_layout(*p, 2, height, width);
+    // Worst case per residual: 17 adaptive decisions of at most 10 bits (probabilities are
+    // clamped to [64, 65472]/65536) + 17 bypass bits = 187 bits; per mask entry 3 x 10 bits.
+    size_t blocks = 0;
+    for (int c = 0; c < 3; ++c) {
+        const size_t n = static_cast<size_t>(p->sizes[c][p->num_sizes - 1]);
+        blocks += l.padded_h * l.padded_w / (n * n);
+    }
+    return header_size(height, width) + 2 + 8 + blocks * 24 + l.mask_h * l.mask_w * 4;
+}
+
+int cvlfic_encode(const uint8_t *img, size_t height, size_t width, size_t stride, int profile, int levels,
+                  const uint8_t *mask, uint8_t *out, size_t capacity, size_t *out_size) {
+    return guarded([&] {
+        if (!out_size) fail(CVLFIC_ERR_ARGUMENT);
+        Planes planes;
+        const Layout l = prepare(img, height, width, stride, profile, levels, mask, planes);
+        std::vector<uint8_t> stream;
+        write_header(l, stream);
+        encode_payload(l, mask, pool_blocks(l, planes, mask), stream);
+        append_crc(stream);
+        copy_out(stream, out, capacity, out_size);
+    });
+}
+
+int cvlfic_read_info(const uint8_t *data, size_t size, cvlfic_stream_info *info) {
+    return guarded([&] {
+        if (!info) fail(CVLFIC_ERR_ARGUMENT);
+        const Parsed s = parse_stream(data, size);
+        info->version = kVersion;
+        info->profile = s.layout.profile->id;
+        info->levels = s.layout.levels;
+        info->height = s.layout.height;
+        info->width = s.layout.width;
+        info->mask_height = s.layout.mask_h;
+        info->mask_width = s.layout.mask_w;
+    });
+}
+
+int cvlfic_decode(const uint8_t *data, size_t size, uint8_t *recon, size_t recon_capacity, uint8_t *mask,
+                  size_t mask_capacity) {
+    return guarded([&] {
+        const Parsed s = parse_stream(data, size);
+        const Layout &l = s.layout;
+        if ((recon && recon_capacity < l.height * l.width * 3) || (mask && mask_capacity < l.mask_h * l.mask_w))
+            fail(CVLFIC_ERR_BUFFER_TOO_SMALL);
+        std::vector<uint8_t> m(l.mask_h * l.mask_w);
+        Planes rec;
+        decode_payload(l, s.payload, s.payload_size, m.data(), rec);
+        if (recon) store_planes(l, rec, recon);
+        if (mask) std::memcpy(mask, m.data(), m.size());
+    });
+}
+
+int cvlfic_reconstruct(const uint8_t *img, size_t height, size_t width, size_t stride, int profile, int levels,
+                       const uint8_t *mask, uint8_t *recon, size_t recon_capacity) {
+    return guarded([&] {
+        Planes planes;
+        const Layout l = prepare(img, height, width, stride, profile, levels, mask, planes);
+        if (!recon || recon_capacity < height * width * 3) fail(CVLFIC_ERR_BUFFER_TOO_SMALL);
+        Planes rec;
+        fill_blocks(l, mask, pool_blocks(l, planes, mask), rec);
+        store_planes(l, rec, recon);
+    });
+}
+
+int cvlfic_analyze(const uint8_t *img, size_t height, size_t width, size_t stride, int profile, int levels,
+                   const uint8_t *mask, int model, cvlfic_analysis *out, uint8_t *residual_bytes,
+                   size_t residual_capacity, size_t *residual_size) {
+    return guarded([&] {
+        if (!out || model < CVLFIC_MODEL_V1 || model > CVLFIC_MODEL_DPCM_CONTEXTS) fail(CVLFIC_ERR_ARGUMENT);
+        Planes planes;
+        const Layout l = prepare(img, height, width, stride, profile, levels, mask, planes);
+        ModelOptions opt;
+        opt.med = model == CVLFIC_MODEL_V1 || model == CVLFIC_MODEL_V1_PREDICTOR_ONLY;
+        opt.contexts = model == CVLFIC_MODEL_V1 || model == CVLFIC_MODEL_DPCM_CONTEXTS;
+        const Analysis a = analyze_payload(l, mask, pool_blocks(l, planes, mask), opt);
+        out->ideal_bits = a.bits;
+        out->mask_bits = a.mask_bits;
+        out->symbols = a.symbols;
+        out->mask_symbols = a.mask_symbols;
+        out->binary_decisions = a.decisions;
+        if (residual_size) copy_out(a.symbol_bytes, residual_bytes, residual_capacity, residual_size);
+    });
+}
+
+}  // extern "C"

@@ -1,0 +1,172 @@
+#include "codec.hpp"
+
+#include <cstring>
+#include <memory>
+
+namespace cvlfic {
+namespace {
+
+// Regions in raster order; in each region plane 0, 1, 2; in each plane blocks in raster order.
+template <class F>
+void for_each_block(const Layout &l, const uint8_t *mask, F &&visit) {
+    const Profile &prof = *l.profile;
+    const size_t region = static_cast<size_t>(prof.region);
+    for (size_t ry = 0; ry < l.mask_h; ++ry)
+        for (size_t rx = 0; rx < l.mask_w; ++rx) {
+            const int s = mask[ry * l.mask_w + rx];
+            for (int p = 0; p < 3; ++p) {
+                const size_t n = static_cast<size_t>(prof.sizes[p][s]);
+                for (size_t by = 0; by < region; by += n)
+                    for (size_t bx = 0; bx < region; bx += n) visit(p, s, rx * region + bx, ry * region + by, n);
+            }
+        }
+}
+
+inline int rounded_mean(unsigned sum, size_t count) {
+    return static_cast<int>((sum + count / 2) / count);
+}
+
+struct Prediction {
+    int value;     // predicted pixel value of the block
+    int activity;  // activity bucket (context)
+};
+
+// From the already reconstructed pixels around the block: mean of the column to the left,
+// mean of the row above, the pixel above-left. v1 predicts with MED (LOCO-I) on them.
+Prediction predict(const uint8_t *plane, size_t stride, size_t x0, size_t y0, size_t n, int levels,
+                   bool med) {
+    if (x0 == 0 && y0 == 0) return {128, 0};
+    if (y0 == 0) {
+        unsigned sum = 0;
+        for (size_t i = 0; i < n; ++i) sum += plane[i * stride + x0 - 1];
+        return {med ? rounded_mean(sum, n) : plane[x0 - 1], 0};
+    }
+    const uint8_t *above = plane + (y0 - 1) * stride + x0;
+    if (x0 == 0) {
+        unsigned sum = 0;
+        for (size_t i = 0; i < n; ++i) sum += above[i];
+        return {med ? rounded_mean(sum, n) : above[0], 0};
+    }
+    unsigned sl = 0, sa = 0;
+    for (size_t i = 0; i < n; ++i) {
+        sl += plane[(y0 + i) * stride + x0 - 1];
+        sa += above[i];
+    }
+    const int a = rounded_mean(sl, n), b = rounded_mean(sa, n), c = above[-1];
+    const int qa = quantize(a, levels), qb = quantize(b, levels), qc = quantize(c, levels);
+    const int act = activity_bucket(std::abs(qa - qc) + std::abs(qb - qc));
+    if (!med) return {above[0], act};  // the paper's DPCM: the value above
+    const int lo = std::min(a, b), hi = std::max(a, b);
+    const int value = c >= hi ? lo : (c <= lo ? hi : a + b - c);
+    return {value, act};
+}
+
+void fill(uint8_t *plane, size_t stride, size_t x0, size_t y0, size_t n, uint8_t value) {
+    for (size_t i = 0; i < n; ++i) std::memset(plane + (y0 + i) * stride + x0, value, n);
+}
+
+template <class Bin>
+void code_mask(const Layout &l, Bin &bin, Contexts &c, uint8_t *mask, bool contexts) {
+    const int n = l.profile->num_sizes;
+    for (size_t y = 0; y < l.mask_h; ++y)
+        for (size_t x = 0; x < l.mask_w; ++x) {
+            const int left = (contexts && x > 0) ? mask[y * l.mask_w + x - 1] : 4;
+            const int above = (contexts && y > 0) ? mask[(y - 1) * l.mask_w + x] : 4;
+            uint8_t &v = mask[y * l.mask_w + x];
+            v = static_cast<uint8_t>(code_mask_entry(bin, c, left, above, n, v));
+        }
+}
+
+// The block loop shared by encoder (q given), decoder (q == nullptr) and meter.
+template <class Bin>
+void code_blocks(const Layout &l, const uint8_t *mask, const uint8_t *q, Bin &bin, Contexts &c,
+                 const ModelOptions &opt, Planes &rec, std::vector<uint8_t> *residuals) {
+    const int levels = l.levels;
+    const Profile &prof = *l.profile;
+    size_t i = 0;
+    for_each_block(l, mask, [&](int p, int s, size_t x0, size_t y0, size_t n) {
+        uint8_t *plane = rec.plane(p);
+        const Prediction pr = predict(plane, rec.w, x0, y0, n, levels, opt.med);
+        const int qpred = quantize(pr.value, levels);
+        const int cls = opt.contexts ? prof.plane_class[p] : 0;
+        const int size = opt.contexts ? s : 0, act = opt.contexts ? pr.activity : 0;
+        const int value = code_residual(bin, c, cls, size, act, q ? q[i++] : 0, qpred, levels);
+        if (residuals) residuals->push_back(static_cast<uint8_t>(value - qpred));
+        fill(plane, rec.w, x0, y0, n, static_cast<uint8_t>(dequantize(value, levels)));
+    });
+}
+
+}  // namespace
+
+void check_mask(const Layout &l, const uint8_t *mask) {
+    for (size_t i = 0; i < l.mask_h * l.mask_w; ++i)
+        if (mask[i] >= l.profile->num_sizes) fail(CVLFIC_ERR_ARGUMENT);
+}
+
+std::vector<uint8_t> pool_blocks(const Layout &l, const Planes &planes, const uint8_t *mask) {
+    std::vector<uint8_t> q;
+    q.reserve(3 * l.padded_h * l.padded_w / 4);
+    for_each_block(l, mask, [&](int p, int, size_t x0, size_t y0, size_t n) {
+        const uint8_t *src = planes.plane(p) + y0 * planes.w + x0;
+        unsigned sum = 0;
+        for (size_t y = 0; y < n; ++y, src += planes.w)
+            for (size_t x = 0; x < n; ++x) sum += src[x];
+        q.push_back(static_cast<uint8_t>(quantize(rounded_mean(sum, n * n), l.levels)));
+    });
+    return q;
+}
+
+void fill_blocks(const Layout &l, const uint8_t *mask, const std::vector<uint8_t> &q, Planes &rec) {
+    rec.resize(l.padded_w, l.padded_h);
+    size_t i = 0;
+    for_each_block(l, mask, [&](int p, int, size_t x0, size_t y0, size_t n) {
+        fill(rec.plane(p), rec.w, x0, y0, n, static_cast<uint8_t>(dequantize(q[i++], l.levels)));
+    });
+}
+
+void encode_payload(const Layout &l, const uint8_t *mask, const std::vector<uint8_t> &q,
+                    std::vector<uint8_t> &out) {
+    auto c = std::make_unique<Contexts>();
+    BinEncoder bin(out);
+    std::vector<uint8_t> m(mask, mask + l.mask_h * l.mask_w);
+    code_mask(l, bin, *c, m.data(), true);
+    Planes rec;
+    rec.resize(l.padded_w, l.padded_h);
+    code_blocks(l, mask, q.data(), bin, *c, ModelOptions{}, rec, nullptr);
+    bin.finish();
+}
+
+void decode_payload(const Layout &l, const uint8_t *data, size_t size, uint8_t *mask, Planes &rec) {
+    // A valid payload never ends in a zero byte: the encoder drops them.
+    if (size > 0 && data[size - 1] == 0) fail(CVLFIC_ERR_CORRUPT);
+    auto c = std::make_unique<Contexts>();
+    BinDecoder bin;
+    if (!bin.start(data, size)) fail(CVLFIC_ERR_CORRUPT);
+    std::memset(mask, 0, l.mask_h * l.mask_w);
+    code_mask(l, bin, *c, mask, true);
+    rec.resize(l.padded_w, l.padded_h);
+    code_blocks(l, mask, nullptr, bin, *c, ModelOptions{}, rec, nullptr);
+    // Every payload byte must have been needed: anything left over is not ours.
+    if (bin.consumed() < size) fail(CVLFIC_ERR_CORRUPT);
+}
+
+Analysis analyze_payload(const Layout &l, const uint8_t *mask, const std::vector<uint8_t> &q,
+                         const ModelOptions &opt) {
+    Analysis a;
+    auto c = std::make_unique<Contexts>();
+    BinMeter meter;
+    std::vector<uint8_t> m(mask, mask + l.mask_h * l.mask_w);
+    code_mask(l, meter, *c, m.data(), opt.contexts);
+    a.mask_bits = meter.bits();
+    a.mask_symbols = m.size();
+    a.symbol_bytes = m;
+    Planes rec;
+    rec.resize(l.padded_w, l.padded_h);
+    code_blocks(l, mask, q.data(), meter, *c, opt, rec, &a.symbol_bytes);
+    a.bits = meter.bits();
+    a.decisions = meter.decisions();
+    a.symbols = a.symbol_bytes.size();
+    return a;
+}
+
+}  // namespace cvlfic

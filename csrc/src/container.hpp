@@ -1,0 +1,32 @@
+// Bitstream v1 framing: 2 header bytes, LEB128 sizes, payload, CRC-16.
+#pragma once
+#include <cstdint>
+#include <vector>
+
+#include "profiles.hpp"
+
+namespace cvlfic {
+
+constexpr int kMagic = 0xC;  // high nibble of byte 0
+constexpr int kVersion = 1;  // low nibble of byte 0
+
+uint16_t crc16(const uint8_t *data, size_t size);  // CRC-16/CCITT-FALSE
+
+// Header bytes of a stream for this layout.
+void write_header(const Layout &layout, std::vector<uint8_t> &out);
+// Appends the CRC of everything in `out`.
+void append_crc(std::vector<uint8_t> &out);
+
+struct Parsed {
+    Layout layout;
+    const uint8_t *payload;
+    size_t payload_size;
+};
+
+// Validates the framing (magic, version, profile, sizes, limits, CRC unless skipped).
+Parsed parse_stream(const uint8_t *data, size_t size, bool verify_crc = true);
+
+// Bytes needed for the sizes of an image (for the encode bound).
+size_t header_size(size_t height, size_t width);
+
+}  // namespace cvlfic

@@ -1,0 +1,71 @@
+// Context model and binarization of format v1, written once for the encoder, the decoder
+// and the cost meter (Bin = BinEncoder, BinDecoder or BinMeter), so they cannot diverge.
+#pragma once
+#include <algorithm>
+#include <cstdlib>
+
+#include "range_coder.hpp"
+#include "status.hpp"
+
+namespace cvlfic {
+
+struct ModelOptions {
+    bool med = true;        // v1 predictor (false: the paper's DPCM, eq. 3)
+    bool contexts = true;   // v1 contexts (false: one context per binary decision kind)
+};
+
+struct Contexts {
+    static constexpr int kClasses = 3, kSizes = 4, kActivity = 6, kMagBins = 6;
+    static constexpr int kUnary = 15;  // magnitudes above 1 + kUnary use an Exp-Golomb escape
+    Prob nonzero[kClasses][kSizes][kActivity];
+    Prob negative[kClasses];
+    Prob magnitude[kClasses][kActivity][kMagBins];
+    Prob mask[5][5][3];  // [left][above] (4 = outside the image), truncated-unary bin
+};
+
+// Local activity of the quantized neighbours, in 6 roughly logarithmic buckets.
+inline int activity_bucket(int act) {
+    static const int kBucket[9] = {0, 1, 2, 3, 3, 4, 4, 4, 4};
+    return act < 9 ? kBucket[act] : 5;
+}
+
+template <class Bin>
+int code_exp_golomb(Bin &bin, int value) {
+    const unsigned x = static_cast<unsigned>(value) + 1;
+    int nbits = 0;
+    while (bin.bypass((x >> (nbits + 1)) != 0))
+        if (++nbits > 8) fail(CVLFIC_ERR_CORRUPT);  // no v1 magnitude needs more
+    unsigned v = 1;
+    for (int i = nbits - 1; i >= 0; --i) v = (v << 1) | static_cast<unsigned>(bin.bypass((x >> i) & 1));
+    return static_cast<int>(v) - 1;
+}
+
+// Codes q (encoder/meter) or decodes it (decoder ignores q), given its prediction qpred.
+// The magnitude is truncated at what the level range allows, and the sign is skipped when
+// only one sign is possible.
+template <class Bin>
+int code_residual(Bin &bin, Contexts &c, int cls, int size, int act, int q, int qpred, int levels) {
+    const int r = q - qpred;
+    if (!bin.code(c.nonzero[cls][size][act], r != 0)) return qpred;
+    const int pos_max = levels - 1 - qpred, neg_max = qpred;
+    const bool negative = (pos_max > 0 && neg_max > 0) ? bin.code(c.negative[cls], r < 0) != 0 : neg_max > 0;
+    const int max = negative ? neg_max : pos_max;
+    const int mag = std::abs(r);
+    Prob *probs = c.magnitude[cls][act];
+    int m = 1;
+    while (m < max && m <= Contexts::kUnary &&
+           bin.code(probs[std::min(m - 1, Contexts::kMagBins - 1)], mag > m))
+        ++m;
+    if (m > Contexts::kUnary && m < max) m += code_exp_golomb(bin, mag - m);
+    if (m > max) fail(CVLFIC_ERR_CORRUPT);
+    return negative ? qpred - m : qpred + m;
+}
+
+template <class Bin>
+int code_mask_entry(Bin &bin, Contexts &c, int left, int above, int num_sizes, int index) {
+    int v = 0;
+    while (v < num_sizes - 1 && bin.code(c.mask[left][above][v], index > v)) ++v;
+    return v;
+}
+
+}  // namespace cvlfic

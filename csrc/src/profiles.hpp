@@ -1,0 +1,43 @@
+// Format v1 tables: profiles (region size, block sizes per plane, colour space) and levels.
+#pragma once
+#include <cstddef>
+#include <cstdint>
+
+namespace cvlfic {
+
+enum class Colour { YCbCr, BGR };
+
+struct Profile {
+    int id;
+    const char *name;
+    const char *planes;
+    Colour colour;
+    int region;
+    int num_sizes;
+    int sizes[3][4];   // [plane][mask index] block side
+    int plane_class[3]; // context class of each plane
+};
+
+constexpr int kNumProfiles = 2;
+constexpr int kNumLevelCodes = 16;
+
+const Profile *find_profile(int id);          // nullptr if unknown
+int levels_of_code(int code);                 // L for a 4-bit code
+int code_of_levels(int levels);               // -1 if L is not in the table
+
+// Geometry of one image under one profile: padded planes and the mask grid.
+struct Layout {
+    const Profile *profile;
+    int levels;
+    size_t height, width;     // image
+    size_t padded_h, padded_w;
+    size_t mask_h, mask_w;
+};
+
+Layout make_layout(const Profile &profile, int levels, size_t height, size_t width);
+
+// Pooled value quantization (format v1).
+inline int quantize(int v, int levels) { return (v * (levels - 1) + 127) / 255; }
+inline int dequantize(int q, int levels) { return (q * 255 + (levels - 1) / 2) / (levels - 1); }
+
+}  // namespace cvlfic

@@ -1,0 +1,152 @@
+// Integer-only adaptive binary range coder (format v1).
+//
+// 32-bit range, 64-bit low with carry propagation into the output buffer, 16-bit
+// probabilities. Termination writes the fewest bytes that pin a value inside the final
+// interval and drops trailing zero bytes: the decoder reads zeros past the end, and a face
+// is only a few hundred bytes, so every flushed byte counts.
+#pragma once
+#include <cmath>
+#include <cstdint>
+#include <vector>
+
+namespace cvlfic {
+
+// Adaptive probability of a 0 bit, in 1/65536. Adapts like a KT estimator (rate 1/(n+2))
+// for the first observations, then at a fixed rate 1/kRateLimit: fast learning matters
+// because a face only has a few hundred symbols.
+// Adaptation rates 1/(n+2) in 1/65536.
+struct RateTable {
+    uint32_t v[32];
+    constexpr RateTable() : v() {
+        for (int n = 0; n < 32; ++n) v[n] = 65536u / static_cast<uint32_t>(n + 2);
+    }
+};
+constexpr RateTable kRates{};
+
+class Prob {
+public:
+    static constexpr uint32_t kRateLimit = 32;  // <= 33
+    static constexpr uint32_t kMin = 64, kMax = 65536 - 64;
+
+    uint32_t p0() const { return p_; }
+    void update(int bit) {
+        const uint32_t r = kRates.v[n_];
+        if (bit)
+            p_ -= (p_ * r) >> 16;
+        else
+            p_ += ((65536 - p_) * r) >> 16;
+        p_ = p_ < kMin ? kMin : (p_ > kMax ? kMax : p_);
+        if (n_ < kRateLimit - 2) ++n_;
+    }
+
+private:
+    uint32_t p_ = 32768;
+    uint32_t n_ = 0;
+};
+
+class BinEncoder {
+public:
+    explicit BinEncoder(std::vector<uint8_t> &out) : out_(out) {}
+
+    int code(Prob &prob, int bit) {
+        put(prob.p0(), bit);
+        prob.update(bit);
+        return bit;
+    }
+    int bypass(int bit) {
+        put(32768, bit);
+        return bit;
+    }
+    void finish();
+
+private:
+    void put(uint32_t p0, int bit) {
+        const uint32_t bound = (range_ >> 16) * p0;
+        if (bit) {
+            low_ += bound;
+            range_ -= bound;
+        } else {
+            range_ = bound;
+        }
+        if (low_ >> 32) carry();
+        while (range_ < (1u << 24)) {
+            out_.push_back(static_cast<uint8_t>(low_ >> 24));
+            low_ = (low_ << 8) & 0xFFFFFFFFu;
+            range_ <<= 8;
+        }
+    }
+    void carry();
+
+    std::vector<uint8_t> &out_;
+    uint64_t low_ = 0;
+    uint32_t range_ = 0xFFFFFFFFu;
+};
+
+class BinDecoder {
+public:
+    // Returns false if the first bytes cannot start any valid stream.
+    bool start(const uint8_t *data, size_t size) {
+        data_ = data;
+        size_ = size;
+        for (int i = 0; i < 4; ++i) code_ = (code_ << 8) | next();
+        return code_ < range_;
+    }
+    int code(Prob &prob, int) {
+        const int bit = get(prob.p0());
+        prob.update(bit);
+        return bit;
+    }
+    int bypass(int) { return get(32768); }
+    // Bytes read so far, counting the zeros read past the end.
+    size_t consumed() const { return pos_; }
+
+private:
+    uint32_t next() { return pos_ < size_ ? data_[pos_++] : (++pos_, 0u); }
+    int get(uint32_t p0) {
+        const uint32_t bound = (range_ >> 16) * p0;
+        int bit;
+        if (code_ < bound) {
+            range_ = bound;
+            bit = 0;
+        } else {
+            code_ -= bound;
+            range_ -= bound;
+            bit = 1;
+        }
+        while (range_ < (1u << 24)) {
+            code_ = (code_ << 8) | next();
+            range_ <<= 8;
+        }
+        return bit;
+    }
+
+    const uint8_t *data_ = nullptr;
+    size_t size_ = 0, pos_ = 0;
+    uint32_t code_ = 0;
+    uint32_t range_ = 0xFFFFFFFFu;
+};
+
+// Measures the ideal code length (-log2 p per decision) under the same adaptive model.
+class BinMeter {
+public:
+    int code(Prob &prob, int bit) {
+        const double p0 = prob.p0() / 65536.0;
+        bits_ -= std::log2(bit ? 1.0 - p0 : p0);
+        ++decisions_;
+        prob.update(bit);
+        return bit;
+    }
+    int bypass(int bit) {
+        bits_ += 1.0;
+        ++decisions_;
+        return bit;
+    }
+    double bits() const { return bits_; }
+    size_t decisions() const { return decisions_; }
+
+private:
+    double bits_ = 0;
+    size_t decisions_ = 0;
+};
+
+}  // namespace cvlfic

@@ -1,0 +1,80 @@
+"""The lossless core, bitstream version 1 (``docs/bitstream.md``): a thin API over ``cvlfic._core``.
+
+An image is pooled with Regionally Adaptive Pooling (one block size per region, chosen by a
+mask), quantized to ``levels`` levels, predicted and range-coded. The *reconstruction* is the
+dequantized pooled image at full size, in the profile's plane order (``"YCbCr"`` for profile
+0 ``ycc16``, ``"BGR"`` for profile 1 ``rgb8``): it is what the learned decoder takes as input,
+and ``decode_pooled`` returns exactly what ``reconstruct`` computes on the encoder side.
+
+The mask is a uint8 array of shape ``mask_shape(h, w, profile)``; each entry indexes the
+profile's block-size list (0 = largest block). Bad streams raise
+:class:`cvlfic.errors.CorruptStreamError` (a ``ValueError``); bad arguments raise
+``ValueError`` / ``TypeError``.
+"""
+from __future__ import annotations
+
+from typing import Dict, Tuple
+
+import numpy as np
+
+from cvlfic import _core
+
+FORMAT_VERSION: int = _core.FORMAT_VERSION
+#: The level counts a stream can carry (coded in 4 bits); 256 is lossless pooling.
+LEVELS: Tuple[int, ...] = _core.levels_table()
+PROFILE_YCC16 = 0
+PROFILE_RGB8 = 1
+
+
+def profile_info(profile: int) -> Dict:
+    """``{"id", "name", "planes", "region", "block_sizes"}``; block_sizes[plane][mask index]."""
+    return _core.profile_info(int(profile))
+
+
+def mask_shape(height: int, width: int, profile: int) -> Tuple[int, int]:
+    """Shape of the region mask: (ceil(height / R), ceil(width / R))."""
+    return _core.mask_shape(int(height), int(width), int(profile))
+
+
+def uniform_mask(height: int, width: int, profile: int, index: int = 0) -> np.ndarray:
+    """A mask using block-size ``index`` in every region."""
+    return np.full(mask_shape(height, width, profile), index, dtype=np.uint8)
+
+
+def _as_mask(mask) -> np.ndarray:
+    mask = np.asarray(mask)
+    if mask.dtype != np.uint8:
+        if not np.issubdtype(mask.dtype, np.integer):
+            raise TypeError("mask must be an integer array")
+        if mask.size and (mask.min() < 0 or mask.max() > 255):
+            raise ValueError("mask entries must be block-size indices")
+        mask = mask.astype(np.uint8)
+    return mask
+
+
+def encode_pooled(bgr: np.ndarray, mask, profile: int, levels: int) -> bytes:
+    """Pool ``bgr`` (uint8 H x W x 3) under ``mask``, quantize to ``levels``, code it."""
+    return _core.encode(bgr, _as_mask(mask), int(profile), int(levels))
+
+
+def decode_pooled(data: bytes) -> Tuple[np.ndarray, np.ndarray, Dict]:
+    """``(reconstruction H x W x 3 uint8, mask, info)`` from a stream (see ``read_info``)."""
+    return _core.decode(bytes(data))
+
+
+def reconstruct(bgr: np.ndarray, mask, profile: int, levels: int) -> np.ndarray:
+    """The reconstruction ``decode_pooled(encode_pooled(...))`` gives, without coding."""
+    return _core.reconstruct(bgr, _as_mask(mask), int(profile), int(levels))
+
+
+def read_info(data: bytes) -> Dict:
+    """Header of a stream, checksum verified: version, profile, levels, height, width, mask_shape."""
+    return _core.read_info(bytes(data))
+
+
+def analyze(bgr: np.ndarray, mask, profile: int, levels: int, model: int = _core.MODEL_V1):
+    """For benchmarks: ``(stats, symbols)``. stats has the ideal code length in bits under the
+    coder's adaptive model (``ideal_bits``, ``mask_bits``) and the symbol counts; symbols
+    are the coded symbols as bytes (mask indices, then residuals as int8). ``model`` picks
+    v1 (``_core.MODEL_V1``) or a variant for comparison (``MODEL_DPCM``: the paper's eq. 3)."""
+    return _core.analyze(bgr, _as_mask(mask), int(profile), int(levels), int(model))
