@@ -76,9 +76,17 @@ class FaceEmbedder:
                 backend = "torch"
         self.backend = backend
         self.batch_size = batch_size
+        self.threads = threads
         self.model = load_recognizer()
-        self._session = (_onnx_session(threads or torch.get_num_threads())
-                         if backend == "onnxruntime" else None)
+        self._session = None  # built on first use: training only needs embed_tensor
+
+    def _run(self, rgb: np.ndarray) -> np.ndarray:
+        if self.backend == "torch":
+            with torch.inference_mode():
+                return self.model(torch.from_numpy(rgb)).numpy()
+        if self._session is None:
+            self._session = _onnx_session(self.threads or torch.get_num_threads())
+        return self._session.run(None, {"rgb": rgb})[0]
 
     def embed_bgr(self, crops: np.ndarray) -> np.ndarray:
         """``N x H x W x 3`` BGR uint8 aligned crops -> ``N x 128`` float32 descriptors.
@@ -90,11 +98,7 @@ class FaceEmbedder:
         out = np.empty((len(crops), DESCRIPTOR_SIZE), dtype=np.float32)
         for start in range(0, len(crops), self.batch_size):
             rgb = _to_network_input(crops[start:start + self.batch_size])
-            if self._session is not None:
-                out[start:start + len(rgb)] = self._session.run(None, {"rgb": rgb})[0]
-            else:
-                with torch.inference_mode():
-                    out[start:start + len(rgb)] = self.model(torch.from_numpy(rgb)).numpy()
+            out[start:start + len(rgb)] = self._run(rgb)
         return out
 
     def embed_tensor(self, rgb: torch.Tensor) -> torch.Tensor:
