@@ -74,13 +74,23 @@ class RapDecoder(nn.Module):
         nn.init.zeros_(self.out.bias)
 
     def forward(self, planes: torch.Tensor, log2_block: torch.Tensor, step: torch.Tensor) -> torch.Tensor:
-        """planes: N x 3 x H x W float 0..255; log2_block: N x 1 x H x W; step: N (= 1/(L-1))."""
+        """planes: N x 3 x H x W float 0..255; log2_block: N x 1 x H x W; step: N (= 1/(L-1)).
+
+        Any H, W: the input is padded by edge replication to a multiple of 16 (four stride-2
+        stages) and the output cropped back.
+        """
         h, w = planes.shape[-2:]
+        pad = (0, (-w) % 16, 0, (-h) % 16)
+        planes = F.pad(planes, pad, mode="replicate")
+        log2_block = F.pad(log2_block, pad, mode="replicate")
+        return self.padded_forward(planes, log2_block, step.view(-1, 1, 1, 1))[:, :, :h, :w]
+
+    def padded_forward(self, planes: torch.Tensor, log2_block: torch.Tensor,
+                       step: torch.Tensor) -> torch.Tensor:
+        """The exported graph: H and W multiples of 16, ``step`` shaped N x 1 x 1 x 1."""
         base = ycc_to_bgr(planes) if self.ycc else planes / 255.0
         x = torch.cat([planes / 127.5 - 1.0, log2_block / 2.0 - 1.0,
-                       step.view(-1, 1, 1, 1).expand(-1, 1, h, w) * 4.0], 1)
-        pad_h, pad_w = (-h) % 16, (-w) % 16  # four stride-2 stages
-        x = F.pad(x, (0, pad_w, 0, pad_h), mode="replicate")
+                       (step * 4.0).expand_as(log2_block)], 1)
         c1 = self.conv1(x)
         c2 = self.conv2(c1)
         c3 = self.conv3(c2)
@@ -89,5 +99,4 @@ class RapDecoder(nn.Module):
         d = self.deconv2(torch.cat([d, c2], 1))
         d = self.deconv1(torch.cat([d, c1], 1))
         d = self.full2(self.full1(torch.cat([d, x], 1)))
-        delta = torch.tanh(self.out(d))[:, :, :h, :w]
-        return (base + delta).clamp(0.0, 1.0)
+        return (base + torch.tanh(self.out(d))).clamp(0.0, 1.0)

@@ -1,0 +1,1 @@
+"""Inference backends for the decoder network: ONNX Runtime (default), torch, TensorRT."""
