@@ -5,7 +5,8 @@ from input to output; ``DlibResNet`` runs those layers with dlib's semantics:
 
 - input: RGB pixel values (0..255) minus the per-channel means stored in the file, / 256;
 - convolutions and pools use the strides and paddings stored in the file (dlib pads 0 when
-  the stride is not 1, so a 3x3 stride-2 convolution drops the last row/column);
+  the stride is not 1, so a 3x3 stride-2 convolution of an even-sized map ignores its last
+  row and column);
 - each ``affine`` layer (a frozen batch norm) is folded into the convolution before it;
 - ``add_prev`` adds two tensors of different shapes as if the smaller one were zero-padded
   at the end of every dimension (more channels, or one more row/column, on the pooled
