@@ -17,7 +17,7 @@ from cvlfic.backends.inputs import decoder_inputs
 from cvlfic.errors import CorruptStreamError
 from cvlfic.lfic.mask_search import greedy_sequence, longest_fitting_prefix, mask_from_sequence
 from cvlfic.lfic.model_files import DEFAULT_MODEL, find_model, model_metadata
-from cvlfic.lfic.region_errors import region_errors
+from cvlfic.lfic.region_errors import RegionErrors
 
 DEFAULT_QUALITY = 50
 LOWEST_BPP, HIGHEST_BPP = 0.03, 1.0
@@ -88,13 +88,19 @@ class Codec:
         raise ValueError(f"mode must be 'fast' or 'best', not {mode!r}")
 
     def _encode_fast(self, face: np.ndarray, budget: int) -> bytes:
-        """Per level count: longest greedy prefix within budget; keep the least weighted error."""
+        mask, levels = self.fast_choice(face, budget)
+        return bitstream.encode_pooled(face, mask, self.profile_id, levels)
+
+    def fast_choice(self, face: np.ndarray, budget: int):
+        """(mask, levels): per level count, the longest greedy prefix within budget; keep the
+        one with the least importance-weighted pooling error."""
         shape = bitstream.mask_shape(face.shape[0], face.shape[1], self.profile_id)
         importance = self._importance_for(shape)
         weight = np.ones(shape, np.float32) if importance is None else importance
+        region_errors = RegionErrors(face, self.profile)
         best = None
         for levels in self.level_candidates:
-            errors = region_errors(face, self.profile, levels)
+            errors = region_errors(levels)
             sequence = greedy_sequence(errors, importance)
 
             def size_of(k: int) -> int:
@@ -114,7 +120,7 @@ class Codec:
                                                        self.profile_id, lv))
                            for lv in self.level_candidates)
             raise ValueError(f"budget of {budget} bytes is below this crop's minimum of {smallest}")
-        return bitstream.encode_pooled(face, best[1], self.profile_id, best[2])
+        return best[1], best[2]
 
     # -- decoding -------------------------------------------------------------------------
     @property

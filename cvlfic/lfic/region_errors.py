@@ -24,28 +24,42 @@ def to_profile_planes(bgr: np.ndarray, ycc: bool) -> np.ndarray:
     return np.clip(np.stack([y, cb, cr], -1), 0, 255).astype(np.float32)
 
 
-def _pooled(plane: np.ndarray, block: int, levels: int) -> np.ndarray:
-    h, w = plane.shape
-    means = plane.reshape(h // block, block, w // block, block).mean((1, 3))
-    step = 255.0 / (levels - 1)
-    means = np.round(np.round(means) / step) * step
-    return np.repeat(np.repeat(means, block, 0), block, 1)
+class RegionErrors:
+    """Weighted squared pooling error per region, block index and level count.
 
-
-def region_errors(bgr: np.ndarray, profile: Dict, levels: int) -> np.ndarray:
-    """Weighted squared error per region and block index: float32 Mh x Mw x n_blocks.
-
-    ``profile`` is ``cvlfic.bitstream.profile_info(p)``.
+    Block sums S1 and sums of squares S2 are computed once per crop; the error of a block
+    quantized to q is then S2 - 2 q S1 + n q^2, so each level count costs a few small
+    array operations and nothing at full resolution. ``profile`` is
+    ``cvlfic.bitstream.profile_info(p)``.
     """
-    region = profile["region"]
-    sizes = profile["block_sizes"]  # [plane][mask index]
-    planes = to_profile_planes(bgr, profile["planes"] == "YCbCr")
-    h, w = planes.shape[:2]
-    mh, mw = -(-h // region), -(-w // region)
-    planes = np.pad(planes, ((0, mh * region - h), (0, mw * region - w), (0, 0)), mode="edge")
-    out = np.zeros((mh, mw, len(sizes[0])), np.float32)
-    for index in range(len(sizes[0])):
+
+    def __init__(self, bgr: np.ndarray, profile: Dict):
+        region = profile["region"]
+        self.sizes = profile["block_sizes"]  # [plane][mask index]
+        planes = to_profile_planes(bgr, profile["planes"] == "YCbCr")
+        h, w = planes.shape[:2]
+        self.shape = (-(-h // region), -(-w // region))
+        mh, mw = self.shape
+        planes = np.pad(planes, ((0, mh * region - h), (0, mw * region - w), (0, 0)), mode="edge")
+        self.region = region
+        self.sums = {}
         for c in range(3):
-            err = (_pooled(planes[..., c], sizes[c][index], levels) - planes[..., c]) ** 2
-            out[..., index] += PLANE_WEIGHTS[c] * err.reshape(mh, region, mw, region).sum((1, 3))
-    return out
+            for block in set(self.sizes[c]):
+                x = planes[..., c].reshape(mh * region // block, block, mw * region // block, block)
+                self.sums[c, block] = (x.sum((1, 3)), (x * x).sum((1, 3)))
+
+    def __call__(self, levels: int) -> np.ndarray:
+        """float32 Mh x Mw x n_blocks."""
+        mh, mw = self.shape
+        step = 255.0 / (levels - 1)
+        out = np.zeros((mh, mw, len(self.sizes[0])), np.float32)
+        for index in range(len(self.sizes[0])):
+            for c in range(3):
+                block = self.sizes[c][index]
+                s1, s2 = self.sums[c, block]
+                n = block * block
+                q = np.round(np.round(s1 / n) / step) * step
+                err = s2 - 2.0 * q * s1 + n * q * q
+                per = self.region // block
+                out[..., index] += PLANE_WEIGHTS[c] * err.reshape(mh, per, mw, per).sum((1, 3))
+        return out
