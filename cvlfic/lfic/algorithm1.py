@@ -42,7 +42,7 @@ class SemanticGradient:
         mh, mw = mask.shape
         g = grad.abs().sum(1)[0]
         g = torch.nn.functional.pad(g, (0, mw * r - w, 0, mh * r - h))
-        return float(loss), g.reshape(mh, r, mw, r).sum((1, 3)).detach().numpy()
+        return float(loss.detach()), g.reshape(mh, r, mw, r).sum((1, 3)).numpy()
 
 
 def refine_for_budget(face: np.ndarray, profile_id: int, levels: int, budget: int,

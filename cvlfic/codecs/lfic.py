@@ -1,0 +1,51 @@
+"""The learned codec in the benchmark: setting = bits-per-pixel cap (fast mode).
+
+``lfic`` is the shipped model; other model folders (ablations) register under their own
+names with ``register_lfic_model``.
+"""
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+from typing import Union
+
+import numpy as np
+
+from cvlfic.codecs.base import Codec, Setting, check_bgr, register_codec
+from cvlfic.lfic.model_files import DEFAULT_MODEL, find_model
+
+BPP_SWEEP = (0.05, 0.075, 0.1, 0.15, 0.2, 0.3, 0.45)
+
+
+@lru_cache(maxsize=None)
+def _loaded(model: str, mode: str):
+    from cvlfic.lfic.codec import Codec as LficCodec
+    return LficCodec(model)
+
+
+class LficBenchCodec(Codec):
+    def __init__(self, name: str, model: str, bpp: Setting, mode: str = "fast"):
+        super().__init__(name, bpp)
+        self.model = model
+        self.mode = mode
+
+    def encode(self, image: np.ndarray) -> bytes:
+        return _loaded(self.model, self.mode).encode(check_bgr(image), bpp=float(self.setting),
+                                                      mode=self.mode)
+
+    def decode(self, data: bytes) -> np.ndarray:
+        return _loaded(self.model, self.mode).decode(data)
+
+
+def register_lfic_model(name: str, model: Union[str, Path], mode: str = "fast") -> None:
+    register_codec(name, lambda bpp: LficBenchCodec(name, str(model), bpp, mode), (0.01, 4.0),
+                   BPP_SWEEP, description=f"cvlfic learned codec ({Path(str(model)).name}, {mode})",
+                   integer=False)
+
+
+try:
+    find_model(DEFAULT_MODEL)
+except FileNotFoundError:
+    pass  # no shipped model in this tree: the family stays unregistered
+else:
+    register_lfic_model("lfic", DEFAULT_MODEL)
