@@ -11,6 +11,9 @@ from cvlfic.errors import CorruptStreamError, CvlficError, ModelFileError
 __version__ = "0.1.0"
 
 _LAZY = {
+    "encode": "cvlfic.lfic",
+    "decode": "cvlfic.lfic",
+    "Codec": "cvlfic.lfic",
     "detect_faces": "cvlfic.face",
     "align_face": "cvlfic.face",
     "Face": "cvlfic.face",
