@@ -10,6 +10,8 @@ from typing import List, Optional
 # sets ``func`` on it. Modules are imported lazily so ``cvlfic --help`` stays fast and a
 # missing extra only disables the subcommands that need it.
 SUBCOMMAND_MODULES = [
+    "cvlfic.commands.demo",
+    "cvlfic.commands.codec_files",
     "cvlfic.eval.bench",
     "cvlfic.train.cli",
 ]
