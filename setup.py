@@ -45,8 +45,9 @@ class CMakeBuild(build_ext):
     def copy_extensions_to_source(self):
         # --inplace / editable installs: setuptools copies only the module back to the source tree
         super().copy_extensions_to_source()
-        native = Path(self.build_lib).resolve() / "cvlfic" / "_native"
-        shutil.copytree(native, ROOT / "cvlfic" / "_native", symlinks=True, dirs_exist_ok=True)
+        target = ROOT / "cvlfic" / "_native"
+        shutil.rmtree(target, ignore_errors=True)
+        shutil.copytree(Path(self.build_lib).resolve() / "cvlfic" / "_native", target, symlinks=True)
 
 
 setup(ext_modules=[CMakeExtension("cvlfic._core")], cmdclass={"build_ext": CMakeBuild})

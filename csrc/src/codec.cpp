@@ -6,7 +6,10 @@
 namespace cvlfic {
 namespace {
 
-// Regions in raster order; in each region plane 0, 1, 2; in each plane blocks in raster order.
+constexpr int kMaxBlocksPerRegion = 64;  // (16 / 2)^2 in ycc16
+
+// Regions in raster order; in each region the planes in the profile's coding order; in each
+// plane the blocks in raster order.
 template <class F>
 void for_each_block(const Layout &l, const uint8_t *mask, F &&visit) {
     const Profile &prof = *l.profile;
@@ -14,10 +17,11 @@ void for_each_block(const Layout &l, const uint8_t *mask, F &&visit) {
     for (size_t ry = 0; ry < l.mask_h; ++ry)
         for (size_t rx = 0; rx < l.mask_w; ++rx) {
             const int s = mask[ry * l.mask_w + rx];
-            for (int p = 0; p < 3; ++p) {
+            for (const int p : prof.order) {
                 const size_t n = static_cast<size_t>(prof.sizes[p][s]);
+                int k = 0;  // block index inside the region
                 for (size_t by = 0; by < region; by += n)
-                    for (size_t bx = 0; bx < region; bx += n) visit(p, s, rx * region + bx, ry * region + by, n);
+                    for (size_t bx = 0; bx < region; bx += n) visit(p, s, k++, rx * region + bx, ry * region + by, n);
             }
         }
 }
@@ -83,14 +87,21 @@ void code_blocks(const Layout &l, const uint8_t *mask, const uint8_t *q, Bin &bi
                  const ModelOptions &opt, Planes &rec, std::vector<uint8_t> *residuals) {
     const int levels = l.levels;
     const Profile &prof = *l.profile;
+    const int ref = prof.order[0];
+    const bool cross = prof.cross_plane && opt.med;
+    int ref_residual[kMaxBlocksPerRegion];  // of the reference plane, current region
     size_t i = 0;
-    for_each_block(l, mask, [&](int p, int s, size_t x0, size_t y0, size_t n) {
+    for_each_block(l, mask, [&](int p, int s, int k, size_t x0, size_t y0, size_t n) {
         uint8_t *plane = rec.plane(p);
         const Prediction pr = predict(plane, rec.w, x0, y0, n, levels, opt.med);
-        const int qpred = quantize(pr.value, levels);
+        int qpred = quantize(pr.value, levels);
+        // Cross-plane (profiles whose planes share block sizes): the co-located block of the
+        // reference plane is already coded, and its residual tends to recur in this plane.
+        if (cross && p != ref) qpred = std::min(levels - 1, std::max(0, qpred + ref_residual[k]));
         const int cls = opt.contexts ? prof.plane_class[p] : 0;
         const int size = opt.contexts ? s : 0, act = opt.contexts ? pr.activity : 0;
         const int value = code_residual(bin, c, cls, size, act, q ? q[i++] : 0, qpred, levels);
+        if (p == ref) ref_residual[k] = value - qpred;
         if (residuals) residuals->push_back(static_cast<uint8_t>(value - qpred));
         fill(plane, rec.w, x0, y0, n, static_cast<uint8_t>(dequantize(value, levels)));
     });
@@ -106,7 +117,7 @@ void check_mask(const Layout &l, const uint8_t *mask) {
 std::vector<uint8_t> pool_blocks(const Layout &l, const Planes &planes, const uint8_t *mask) {
     std::vector<uint8_t> q;
     q.reserve(3 * l.padded_h * l.padded_w / 4);
-    for_each_block(l, mask, [&](int p, int, size_t x0, size_t y0, size_t n) {
+    for_each_block(l, mask, [&](int p, int, int, size_t x0, size_t y0, size_t n) {
         const uint8_t *src = planes.plane(p) + y0 * planes.w + x0;
         unsigned sum = 0;
         for (size_t y = 0; y < n; ++y, src += planes.w)
@@ -119,7 +130,7 @@ std::vector<uint8_t> pool_blocks(const Layout &l, const Planes &planes, const ui
 void fill_blocks(const Layout &l, const uint8_t *mask, const std::vector<uint8_t> &q, Planes &rec) {
     rec.resize(l.padded_w, l.padded_h);
     size_t i = 0;
-    for_each_block(l, mask, [&](int p, int, size_t x0, size_t y0, size_t n) {
+    for_each_block(l, mask, [&](int p, int, int, size_t x0, size_t y0, size_t n) {
         fill(rec.plane(p), rec.w, x0, y0, n, static_cast<uint8_t>(dequantize(q[i++], l.levels)));
     });
 }

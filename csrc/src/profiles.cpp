@@ -6,9 +6,9 @@ namespace {
 // ycc16: chroma pooled with min(2 x luma block, R); rgb8: the paper's RAP sizes on all planes.
 const Profile kProfiles[kNumProfiles] = {
     {0, "ycc16", "YCbCr", Colour::YCbCr, 16, 4,
-     {{16, 8, 4, 2}, {16, 16, 8, 4}, {16, 16, 8, 4}}, {0, 1, 1}},
+     {{16, 8, 4, 2}, {16, 16, 8, 4}, {16, 16, 8, 4}}, {0, 1, 1}, {0, 1, 2}, false},
     {1, "rgb8", "BGR", Colour::BGR, 8, 2,
-     {{8, 4, 0, 0}, {8, 4, 0, 0}, {8, 4, 0, 0}}, {0, 0, 0}},
+     {{8, 4, 0, 0}, {8, 4, 0, 0}, {8, 4, 0, 0}}, {1, 0, 1}, {1, 0, 2}, true},
 };
 
 const int kLevels[kNumLevelCodes] = {2, 3, 4, 5, 6, 8, 10, 12, 16, 20, 24, 32, 40, 48, 64, 256};

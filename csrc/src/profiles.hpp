@@ -16,6 +16,8 @@ struct Profile {
     int num_sizes;
     int sizes[3][4];   // [plane][mask index] block side
     int plane_class[3]; // context class of each plane
+    int order[3];       // coding order of the planes in a region; order[0] is the reference
+    bool cross_plane;   // predict later planes with the reference plane's deviation
 };
 
 constexpr int kNumProfiles = 2;

@@ -16,16 +16,16 @@ namespace cvlfic {
 // because a face only has a few hundred symbols.
 // Adaptation rates 1/(n+2) in 1/65536.
 struct RateTable {
-    uint32_t v[32];
+    uint32_t v[64];
     constexpr RateTable() : v() {
-        for (int n = 0; n < 32; ++n) v[n] = 65536u / static_cast<uint32_t>(n + 2);
+        for (int n = 0; n < 64; ++n) v[n] = 65536u / static_cast<uint32_t>(n + 2);
     }
 };
 constexpr RateTable kRates{};
 
 class Prob {
 public:
-    static constexpr uint32_t kRateLimit = 32;  // <= 33
+    static constexpr uint32_t kRateLimit = 24;  // <= 33
     static constexpr uint32_t kMin = 64, kMax = 65536 - 64;
 
     uint32_t p0() const { return p_; }
