@@ -90,6 +90,10 @@ def _ensure_builtin() -> None:
     # The built-in families register on import; importing here keeps the registry
     # complete whichever module a caller imported first.
     import cvlfic.codecs.classical  # noqa: F401
+    try:
+        import cvlfic.codecs.lfic  # noqa: F401
+    except ImportError:  # the learned codec's extras are not installed
+        pass
 
 
 def codec_family(name: str) -> CodecFamily:
