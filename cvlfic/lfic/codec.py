@@ -21,7 +21,7 @@ from cvlfic.lfic.region_errors import RegionErrors
 
 DEFAULT_QUALITY = 50
 LOWEST_BPP, HIGHEST_BPP = 0.03, 1.0
-DEFAULT_LEVEL_CANDIDATES = (4, 6, 8, 12, 16, 24)
+DEFAULT_LEVEL_CANDIDATES = (4, 6, 8, 12, 16, 24, 32)
 
 
 def bpp_for_quality(quality: float) -> float:
@@ -51,6 +51,9 @@ class Codec:
         importance = self.meta.get("importance")
         self.importance = None if importance is None else np.asarray(importance, np.float32)
         self.level_candidates = tuple(self.meta.get("level_candidates", DEFAULT_LEVEL_CANDIDATES))
+        # Calibrated [bpp, levels] pairs (see cvlfic.train.calibrate): the level count that
+        # restored faces best, by descriptor distance, at each rate.
+        self.rate_levels = [tuple(p) for p in self.meta.get("rate_levels", [])]
         self.backend = backend
         self.threads = threads
         self._runner = None
@@ -91,15 +94,27 @@ class Codec:
         mask, levels = self.fast_choice(face, budget)
         return bitstream.encode_pooled(face, mask, self.profile_id, levels)
 
-    def fast_choice(self, face: np.ndarray, budget: int):
+    def levels_for_budget(self, shape, budget: int):
+        """Level counts worth trying at this rate: the two calibrated entries around it."""
+        if not self.rate_levels:
+            return self.level_candidates
+        bpp = 8.0 * budget / (shape[0] * shape[1])
+        rates = [r for r, _ in self.rate_levels]
+        at = int(np.searchsorted(rates, bpp))
+        pairs = self.rate_levels[max(0, at - 1):at + 1]
+        return tuple(sorted({levels for _, levels in pairs}))
+
+    def fast_choice(self, face: np.ndarray, budget: int, level_candidates=None):
         """(mask, levels): per level count, the longest greedy prefix within budget; keep the
         one with the least importance-weighted pooling error."""
+        if level_candidates is None:
+            level_candidates = self.levels_for_budget(face.shape, budget)
         shape = bitstream.mask_shape(face.shape[0], face.shape[1], self.profile_id)
         importance = self._importance_for(shape)
         weight = np.ones(shape, np.float32) if importance is None else importance
         region_errors = RegionErrors(face, self.profile)
         best = None
-        for levels in self.level_candidates:
+        for levels in level_candidates:
             errors = region_errors(levels)
             sequence = greedy_sequence(errors, importance)
 
@@ -115,10 +130,11 @@ class Codec:
             distortion = float((weight * picked).sum())
             if best is None or distortion < best[0]:
                 best = (distortion, mask, levels)
+        if best is None and tuple(level_candidates) != self.level_candidates[:1]:
+            return self.fast_choice(face, budget, self.level_candidates[:1])  # coarsest levels
         if best is None:
-            smallest = min(len(bitstream.encode_pooled(face, np.zeros(shape, np.uint8),
-                                                       self.profile_id, lv))
-                           for lv in self.level_candidates)
+            smallest = len(bitstream.encode_pooled(face, np.zeros(shape, np.uint8),
+                                                   self.profile_id, self.level_candidates[0]))
             raise ValueError(f"budget of {budget} bytes is below this crop's minimum of {smallest}")
         return best[1], best[2]
 

@@ -39,7 +39,41 @@ def run(args: argparse.Namespace) -> int:
     return 0
 
 
+def run_ship(args: argparse.Namespace) -> int:
+    """Export a run's checkpoint to a model folder, then learn its prior and calibrate rates."""
+    import numpy as np
+    import torch
+
+    from cvlfic.nets.export import export_model
+    from cvlfic.train.calibrate import store_calibration
+    from cvlfic.train.data import training_crops
+    from cvlfic.train.importance import store_importance
+    from cvlfic.train.trainer import held_out_indices
+
+    if args.threads:
+        torch.set_num_threads(args.threads)
+    state = torch.load(args.run / "checkpoint.pt", weights_only=False)
+    crops = training_crops()
+    held_out = held_out_indices(len(crops), state["config"])
+    rng = np.random.default_rng(0)
+    pick = np.sort(rng.choice(held_out, min(args.crops, len(held_out)), replace=False))
+    export_model(args.run / "checkpoint.pt", args.out)
+    store_importance(args.out, crops[pick])
+    result = store_calibration(args.out, crops[pick])
+    print(f"exported {args.out}: step {state['step']}, rate_levels {result['rate_levels']}")
+    return 0
+
+
 def register(subparsers) -> None:
+    ship = subparsers.add_parser(
+        "ship-model", help="export a training run to models/ (ONNX + prior + rate calibration)",
+        description=run_ship.__doc__)
+    ship.add_argument("--run", type=Path, required=True, help="run directory with checkpoint.pt")
+    ship.add_argument("--out", type=Path, required=True, help="model folder, e.g. models/lfic_ycc16")
+    ship.add_argument("--crops", type=int, default=128, help="held-out crops for prior and calibration")
+    ship.add_argument("--threads", type=int, default=0, help="torch threads (0 = default)")
+    ship.set_defaults(func=run_ship)
+
     parser = subparsers.add_parser("train", help="train the LFIC decoder (needs cvlfic[train])",
                                    description=__doc__)
     parser.add_argument("--config", type=Path, required=True, help="TOML config (see configs/)")

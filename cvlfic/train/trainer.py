@@ -37,6 +37,12 @@ def augment(batch: np.ndarray, generator: torch.Generator) -> torch.Tensor:
     return (x * gain + bias).round().clamp(0, 255).to(torch.uint8)
 
 
+def held_out_indices(count: int, config: TrainConfig) -> np.ndarray:
+    """The validation crops of a run (never trained on): a seeded split of the cache."""
+    order = np.random.default_rng(config.seed).permutation(count)
+    return np.sort(order[:config.validation_size])
+
+
 class Trainer:
     def __init__(self, config: TrainConfig, crops: np.ndarray, run_dir: Path):
         self.config = config
@@ -45,9 +51,8 @@ class Trainer:
         run_dir.mkdir(parents=True, exist_ok=True)
         torch.manual_seed(config.seed)
         self.generator = torch.Generator().manual_seed(config.seed)
-        order = np.random.default_rng(config.seed).permutation(len(crops))
-        self.val_index = np.sort(order[:config.validation_size])
-        self.train_index = order[config.validation_size:]
+        self.val_index = held_out_indices(len(crops), config)
+        self.train_index = np.setdiff1d(np.arange(len(crops)), self.val_index)
         self.crops = crops
         self.decoder = RapDecoder(config.widths, ycc=self.profile.ycc)
         self.discriminator = Discriminator()
