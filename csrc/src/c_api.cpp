@@ -133,7 +133,9 @@ int cvlfic_encode(const uint8_t *img, size_t height, size_t width, size_t stride
         const Layout l = prepare(img, height, width, stride, profile, levels, mask, planes);
         std::vector<uint8_t> stream;
         write_header(l, stream);
-        encode_payload(l, mask, pool_blocks(l, planes, mask), stream);
+        std::vector<uint8_t> payload;
+        encode_payload(l, mask, pool_blocks(l, planes, mask), payload);
+        stream.insert(stream.end(), payload.begin(), payload.end());
         append_crc(stream);
         copy_out(stream, out, capacity, out_size);
     });

@@ -148,8 +148,6 @@ void encode_payload(const Layout &l, const uint8_t *mask, const std::vector<uint
 }
 
 void decode_payload(const Layout &l, const uint8_t *data, size_t size, uint8_t *mask, Planes &rec) {
-    // A valid payload never ends in a zero byte: the encoder drops them.
-    if (size > 0 && data[size - 1] == 0) fail(CVLFIC_ERR_CORRUPT);
     auto c = std::make_unique<Contexts>();
     BinDecoder bin;
     if (!bin.start(data, size)) fail(CVLFIC_ERR_CORRUPT);
@@ -157,8 +155,8 @@ void decode_payload(const Layout &l, const uint8_t *data, size_t size, uint8_t *
     code_mask(l, bin, *c, mask, true);
     rec.resize(l.padded_w, l.padded_h);
     code_blocks(l, mask, nullptr, bin, *c, ModelOptions{}, rec, nullptr);
-    // Every payload byte must have been needed: anything left over is not ours.
-    if (bin.consumed() < size) fail(CVLFIC_ERR_CORRUPT);
+    // Only the exact bytes the encoder would write are accepted.
+    if (!bin.canonical_end()) fail(CVLFIC_ERR_CORRUPT);
 }
 
 Analysis analyze_payload(const Layout &l, const uint8_t *mask, const std::vector<uint8_t> &q,

@@ -18,7 +18,8 @@ std::vector<uint8_t> pool_blocks(const Layout &layout, const Planes &planes, con
 // Dequantized block values replicated over their blocks (the reconstruction, padded).
 void fill_blocks(const Layout &layout, const uint8_t *mask, const std::vector<uint8_t> &q, Planes &rec);
 
-// Encoder stage 2: mask + block values -> range-coded payload.
+// Encoder stage 2: mask + block values -> range-coded payload (`out` must start empty: the
+// coder's carries and its trailing-zero trimming act on the whole vector).
 void encode_payload(const Layout &layout, const uint8_t *mask, const std::vector<uint8_t> &q,
                     std::vector<uint8_t> &out);
 

@@ -36,13 +36,15 @@ size_t get_varint(const uint8_t *data, size_t size, size_t &pos) {
 
 }  // namespace
 
+// CRC-16/GENIBUS: the final xor keeps "stream + CRC + zero byte" from checking out, which
+// plain CCITT-FALSE (residue 0) allows.
 uint16_t crc16(const uint8_t *data, size_t size) {
     uint16_t crc = 0xFFFF;
     for (size_t i = 0; i < size; ++i) {
         crc ^= static_cast<uint16_t>(data[i] << 8);
         for (int b = 0; b < 8; ++b) crc = (crc & 0x8000) ? static_cast<uint16_t>((crc << 1) ^ 0x1021) : static_cast<uint16_t>(crc << 1);
     }
-    return crc;
+    return static_cast<uint16_t>(crc ^ 0xFFFF);
 }
 
 size_t header_size(size_t height, size_t width) { return 2 + varint_size(height - 1) + varint_size(width - 1); }

@@ -10,7 +10,7 @@ namespace cvlfic {
 constexpr int kMagic = 0xC;  // high nibble of byte 0
 constexpr int kVersion = 1;  // low nibble of byte 0
 
-uint16_t crc16(const uint8_t *data, size_t size);  // CRC-16/CCITT-FALSE
+uint16_t crc16(const uint8_t *data, size_t size);  // CRC-16/GENIBUS
 
 // Header bytes of a stream for this layout.
 void write_header(const Layout &layout, std::vector<uint8_t> &out);

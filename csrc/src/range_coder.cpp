@@ -9,19 +9,32 @@ void BinEncoder::carry() {
     low_ &= 0xFFFFFFFFu;
 }
 
-void BinEncoder::finish() {
-    // Pick the value in [low, low + range) with the most trailing zero bytes.
-    const uint64_t end = low_ + range_;
-    for (int bytes = 0; bytes <= 4; ++bytes) {
+uint64_t termination(uint64_t low, uint32_t range, int &bytes) {
+    const uint64_t end = low + range;
+    for (bytes = 0; bytes < 4; ++bytes) {
         const uint64_t unit = 1ull << (32 - 8 * bytes);
-        const uint64_t value = (low_ + unit - 1) & ~(unit - 1);
-        if (value >= end) continue;
-        low_ = value;
-        if (low_ >> 32) carry();
-        for (int i = 0; i < bytes; ++i) out_.push_back(static_cast<uint8_t>(low_ >> (24 - 8 * i)));
-        break;
+        const uint64_t value = (low + unit - 1) & ~(unit - 1);
+        if (value < end) return value;
     }
-    while (!out_.empty() && out_.back() == 0) out_.pop_back();
+    return low;
+}
+
+void BinEncoder::finish() {
+    int bytes = 0;
+    low_ = termination(low_, range_, bytes);
+    if (low_ >> 32) carry();
+    // Only the significant bytes: the decoder reads zeros past the end.
+    for (int i = 0; i < bytes; ++i) out_.push_back(static_cast<uint8_t>(low_ >> (24 - 8 * i)));
+}
+
+bool BinDecoder::canonical_end() const {
+    // The window holds value - low for the encoder's final low: recover low, redo finish().
+    const uint32_t low = window_ - code_;
+    int bytes = 0;
+    const uint64_t value = termination(low, range_, bytes);
+    // Exactly the bytes the encoder wrote: none left over, none missing (a decoder that ran
+    // past the end of a damaged payload is caught here).
+    return static_cast<uint32_t>(value) == window_ && size_ == pos_ - 4 + static_cast<size_t>(bytes);
 }
 
 }  // namespace cvlfic

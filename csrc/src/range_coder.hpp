@@ -1,9 +1,10 @@
 // Integer-only adaptive binary range coder (format v1).
 //
 // 32-bit range, 64-bit low with carry propagation into the output buffer, 16-bit
-// probabilities. Termination writes the fewest bytes that pin a value inside the final
-// interval and drops trailing zero bytes: the decoder reads zeros past the end, and a face
-// is only a few hundred bytes, so every flushed byte counts.
+// probabilities. Termination writes the fewest bytes (0 to 4) that pin a value inside the
+// final interval, as the decoder reads zeros past the end: a face is only a few hundred
+// bytes, so every flushed byte counts. The decoder then checks that the data is exactly
+// what the encoder would have written, which catches most damaged payloads.
 #pragma once
 #include <cmath>
 #include <cstdint>
@@ -43,6 +44,11 @@ private:
     uint32_t p_ = 32768;
     uint32_t n_ = 0;
 };
+
+// The terminating value: the one in [low, low + range) with the most trailing zero bytes
+// (low < 2^32; the result may carry to 2^32). Sets `bytes` to how many of its 4 window
+// bytes are significant.
+uint64_t termination(uint64_t low, uint32_t range, int &bytes);
 
 class BinEncoder {
 public:
@@ -97,11 +103,17 @@ public:
         return bit;
     }
     int bypass(int) { return get(32768); }
-    // Bytes read so far, counting the zeros read past the end.
-    size_t consumed() const { return pos_; }
+    // After the last symbol: true if the data is exactly what BinEncoder::finish wrote
+    // (same termination value, no byte more), so any other byte string is rejected.
+    bool canonical_end() const;
 
 private:
-    uint32_t next() { return pos_ < size_ ? data_[pos_++] : (++pos_, 0u); }
+    uint32_t next() {
+        const uint32_t b = pos_ < size_ ? data_[pos_] : 0u;
+        ++pos_;
+        window_ = (window_ << 8) | b;
+        return b;
+    }
     int get(uint32_t p0) {
         const uint32_t bound = (range_ >> 16) * p0;
         int bit;
@@ -121,7 +133,8 @@ private:
     }
 
     const uint8_t *data_ = nullptr;
-    size_t size_ = 0, pos_ = 0;
+    size_t size_ = 0, pos_ = 0;  // pos_ counts the zeros read past the end too
+    uint32_t window_ = 0;        // the last 4 bytes read
     uint32_t code_ = 0;
     uint32_t range_ = 0xFFFFFFFFu;
 };
