@@ -1,0 +1,239 @@
+// Decode a .lfic face stream in C++: libcvlfic undoes the lossless core (pooled
+// reconstruction + region mask), then the learned decoder network restores the face.
+//
+//   cvlfic_decode_cpp MODEL IN.lfic OUT.ppm
+//
+// MODEL is a TorchScript export (`cvlfic export --format torchscript`, run by LibTorch) or,
+// in a build with TensorRT, a serialized engine (`cvlfic export --format tensorrt`, *.engine).
+// The network's inputs are built exactly as cvlfic/backends/inputs.py builds them.
+#include <cvlfic/cvlfic.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <cstdint>
+#include <cstdio>
+#include <fstream>
+#include <iostream>
+#include <iterator>
+#include <memory>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#ifdef CVLFIC_WITH_TORCH
+#include <torch/script.h>
+#endif
+#ifdef CVLFIC_WITH_TENSORRT
+#include <NvInfer.h>
+#include <cuda_runtime_api.h>
+#endif
+
+namespace {
+
+constexpr size_t kPadMultiple = 16;  // the decoder has four stride-2 stages
+
+struct Inputs {
+    size_t height = 0, width = 0;      // the face
+    size_t padded_h = 0, padded_w = 0; // what the network sees
+    std::vector<float> planes;         // 1 x 3 x H x W, 0..255, profile plane order
+    std::vector<float> log2_block;     // 1 x 1 x H x W, log2 of the pooling block side
+    float step = 0.0f;                 // 1 / (levels - 1)
+};
+
+void check(int status, const char *what) {
+    if (status != CVLFIC_OK)
+        throw std::runtime_error(std::string(what) + ": " + cvlfic_status_string(status));
+}
+
+std::vector<uint8_t> read_file(const std::string &path) {
+    std::ifstream in(path, std::ios::binary);
+    if (!in) throw std::runtime_error("cannot read " + path);
+    return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
+}
+
+size_t round_up(size_t n) { return (n + kPadMultiple - 1) / kPadMultiple * kPadMultiple; }
+
+Inputs prepare(const std::vector<uint8_t> &stream) {
+    cvlfic_stream_info info{};
+    check(cvlfic_read_info(stream.data(), stream.size(), &info), "stream header");
+    cvlfic_profile profile{};
+    check(cvlfic_profile_info(info.profile, &profile), "profile");
+    std::vector<uint8_t> recon(info.height * info.width * 3), mask(info.mask_height * info.mask_width);
+    check(cvlfic_decode(stream.data(), stream.size(), recon.data(), recon.size(), mask.data(),
+                        mask.size()),
+          "stream payload");
+
+    Inputs in;
+    in.height = info.height;
+    in.width = info.width;
+    in.padded_h = round_up(info.height);
+    in.padded_w = round_up(info.width);
+    const size_t plane = in.padded_h * in.padded_w;
+    in.planes.resize(3 * plane);
+    in.log2_block.resize(plane);
+    in.step = 1.0f / static_cast<float>(info.levels - 1);
+    // Padding replicates the edge, so a padded pixel reads its clamped source pixel.
+    for (size_t y = 0; y < in.padded_h; ++y) {
+        const size_t sy = std::min(y, info.height - 1);
+        for (size_t x = 0; x < in.padded_w; ++x) {
+            const size_t sx = std::min(x, info.width - 1);
+            const uint8_t *px = &recon[(sy * info.width + sx) * 3];
+            for (size_t c = 0; c < 3; ++c) in.planes[c * plane + y * in.padded_w + x] = px[c];
+            const uint8_t index = mask[(sy / profile.region) * info.mask_width + sx / profile.region];
+            in.log2_block[y * in.padded_w + x] = std::log2(static_cast<float>(profile.block_sizes[0][index]));
+        }
+    }
+    return in;
+}
+
+// Network output (1 x 3 x H x W BGR in [0, 1], padded) -> binary PPM (RGB), rounded like numpy.
+void write_ppm(const std::string &path, const std::vector<float> &bgr, const Inputs &in) {
+    const size_t plane = in.padded_h * in.padded_w;
+    std::vector<uint8_t> rgb(in.height * in.width * 3);
+    for (size_t y = 0; y < in.height; ++y)
+        for (size_t x = 0; x < in.width; ++x)
+            for (size_t c = 0; c < 3; ++c) {
+                const float v = std::nearbyint(bgr[c * plane + y * in.padded_w + x] * 255.0f);
+                rgb[(y * in.width + x) * 3 + (2 - c)] = static_cast<uint8_t>(std::clamp(v, 0.0f, 255.0f));
+            }
+    std::ofstream out(path, std::ios::binary);
+    out << "P6\n" << in.width << " " << in.height << "\n255\n";
+    out.write(reinterpret_cast<const char *>(rgb.data()), static_cast<std::streamsize>(rgb.size()));
+    if (!out) throw std::runtime_error("cannot write " + path);
+}
+
+struct Runner {
+    virtual ~Runner() = default;
+    virtual const char *name() const = 0;
+    virtual std::vector<float> run(Inputs &in) = 0;
+};
+
+#ifdef CVLFIC_WITH_TORCH
+struct TorchRunner : Runner {
+    torch::jit::script::Module module;
+
+    explicit TorchRunner(const std::string &path) : module(torch::jit::load(path)) { module.eval(); }
+    const char *name() const override { return "libtorch"; }
+
+    std::vector<float> run(Inputs &in) override {
+        torch::InferenceMode guard;
+        const auto h = static_cast<int64_t>(in.padded_h), w = static_cast<int64_t>(in.padded_w);
+        auto planes = torch::from_blob(in.planes.data(), {1, 3, h, w}, torch::kFloat32);
+        auto log2_block = torch::from_blob(in.log2_block.data(), {1, 1, h, w}, torch::kFloat32);
+        auto step = torch::full({1, 1, 1, 1}, in.step, torch::kFloat32);
+        auto out = module.forward({planes, log2_block, step}).toTensor().contiguous();
+        return {out.data_ptr<float>(), out.data_ptr<float>() + out.numel()};
+    }
+};
+#endif
+
+#ifdef CVLFIC_WITH_TENSORRT
+void cuda_check(cudaError_t status, const char *what) {
+    if (status != cudaSuccess) throw std::runtime_error(std::string(what) + ": " + cudaGetErrorString(status));
+}
+
+struct TrtLogger : nvinfer1::ILogger {
+    void log(Severity severity, const char *msg) noexcept override {
+        if (severity <= Severity::kWARNING) std::cerr << "tensorrt: " << msg << "\n";
+    }
+};
+
+struct TensorRTRunner : Runner {
+    TrtLogger logger;
+    std::unique_ptr<nvinfer1::IRuntime> runtime;
+    std::unique_ptr<nvinfer1::ICudaEngine> engine;
+    std::unique_ptr<nvinfer1::IExecutionContext> context;
+
+    explicit TensorRTRunner(const std::string &path) {
+        const auto blob = read_file(path);
+        runtime.reset(nvinfer1::createInferRuntime(logger));
+        if (runtime) engine.reset(runtime->deserializeCudaEngine(blob.data(), blob.size()));
+        if (engine) context.reset(engine->createExecutionContext());
+        if (!context) throw std::runtime_error("cannot load TensorRT engine " + path);
+    }
+    const char *name() const override { return "tensorrt"; }
+
+    std::vector<float> run(Inputs &in) override {
+        const auto h = static_cast<int32_t>(in.padded_h), w = static_cast<int32_t>(in.padded_w);
+        const float *host[] = {in.planes.data(), in.log2_block.data(), &in.step};
+        const char *names[] = {"planes", "log2_block", "step"};
+        const nvinfer1::Dims4 shapes[] = {{1, 3, h, w}, {1, 1, h, w}, {1, 1, 1, 1}};
+        const size_t counts[] = {in.planes.size(), in.log2_block.size(), 1};
+        std::vector<float> out(3 * in.padded_h * in.padded_w);
+
+        cudaStream_t stream;
+        cuda_check(cudaStreamCreate(&stream), "cudaStreamCreate");
+        std::vector<void *> device(4, nullptr);
+        auto release = [&] {
+            for (void *p : device) cudaFree(p);
+            cudaStreamDestroy(stream);
+        };
+        try {
+            for (int i = 0; i < 3; ++i) {
+                if (!context->setInputShape(names[i], shapes[i]))
+                    throw std::runtime_error("input size outside the engine's optimization profile");
+                cuda_check(cudaMalloc(&device[i], counts[i] * sizeof(float)), "cudaMalloc");
+                cuda_check(cudaMemcpyAsync(device[i], host[i], counts[i] * sizeof(float),
+                                           cudaMemcpyHostToDevice, stream), "copy in");
+                context->setTensorAddress(names[i], device[i]);
+            }
+            cuda_check(cudaMalloc(&device[3], out.size() * sizeof(float)), "cudaMalloc");
+            context->setTensorAddress("bgr", device[3]);
+            if (!context->enqueueV3(stream)) throw std::runtime_error("TensorRT inference failed");
+            cuda_check(cudaMemcpyAsync(out.data(), device[3], out.size() * sizeof(float),
+                                       cudaMemcpyDeviceToHost, stream), "copy out");
+            cuda_check(cudaStreamSynchronize(stream), "cudaStreamSynchronize");
+        } catch (...) {
+            release();
+            throw;
+        }
+        release();
+        return out;
+    }
+};
+#endif
+
+bool ends_with(const std::string &s, const std::string &suffix) {
+    return s.size() >= suffix.size() && s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0;
+}
+
+std::unique_ptr<Runner> create_runner(const std::string &model) {
+    if (ends_with(model, ".engine") || ends_with(model, ".plan")) {
+#ifdef CVLFIC_WITH_TENSORRT
+        return std::make_unique<TensorRTRunner>(model);
+#else
+        throw std::runtime_error("this build has no TensorRT (configure with CVLFIC_WITH_TENSORRT=ON)");
+#endif
+    }
+#ifdef CVLFIC_WITH_TORCH
+    return std::make_unique<TorchRunner>(model);
+#else
+    throw std::runtime_error("this build has no LibTorch: give a TensorRT .engine");
+#endif
+}
+
+}  // namespace
+
+int main(int argc, char **argv) {
+    if (argc != 4) {
+        std::cerr << "usage: " << argv[0] << " MODEL IN.lfic OUT.ppm\n"
+                  << "  MODEL: decoder TorchScript (.pt) or TensorRT engine (.engine)\n";
+        return 2;
+    }
+    try {
+        auto runner = create_runner(argv[1]);
+        Inputs in = prepare(read_file(argv[2]));
+        const auto start = std::chrono::steady_clock::now();
+        const auto bgr = runner->run(in);
+        const std::chrono::duration<double, std::milli> took = std::chrono::steady_clock::now() - start;
+        if (bgr.size() != 3 * in.padded_h * in.padded_w) throw std::runtime_error("unexpected output size");
+        write_ppm(argv[3], bgr, in);
+        std::printf("%s: %zux%zu, cvlfic %s, %s network %.1f ms\n", argv[3], in.width, in.height,
+                    cvlfic_version(), runner->name(), took.count());
+    } catch (const std::exception &e) {
+        std::cerr << "error: " << e.what() << "\n";
+        return 1;
+    }
+    return 0;
+}
