@@ -1,5 +1,5 @@
-"""An independent numpy reading of bitstream v1's pooling and quantization (docs/bitstream.md),
-to check the C++ reconstruction against the spec rather than against itself."""
+"""An independent reading of bitstream v1 (docs/bitstream.md): the CRC and, in numpy, the
+pooling and quantization, to check the C++ core against the spec rather than against itself."""
 from __future__ import annotations
 
 import numpy as np
@@ -37,3 +37,16 @@ def reconstruct(bgr: np.ndarray, mask: np.ndarray, profile: int, levels: int) ->
                 d = (q * 255 + (levels - 1) // 2) // (levels - 1)
                 out[ry * reg:(ry + 1) * reg, rx * reg:(rx + 1) * reg, p] = np.kron(d, np.ones((n, n), np.int64))
     return out[:h, :w].astype(np.uint8)
+
+
+def crc16(data: bytes) -> int:  # CRC-16/GENIBUS, written from the spec
+    crc = 0xFFFF
+    for byte in data:
+        crc ^= byte << 8
+        for _ in range(8):
+            crc = ((crc << 1) ^ 0x1021) & 0xFFFF if crc & 0x8000 else (crc << 1) & 0xFFFF
+    return crc ^ 0xFFFF
+
+
+def with_crc(body: bytes) -> bytes:
+    return body + crc16(body).to_bytes(2, "big")

@@ -3,21 +3,9 @@ clear message; bad arguments raise ValueError / TypeError."""
 import numpy as np
 import pytest
 
+from core_reference import crc16, with_crc
 from cvlfic import bitstream
 from cvlfic.errors import CorruptStreamError
-
-
-def crc16(data: bytes) -> int:  # CRC-16/GENIBUS, written from the spec
-    crc = 0xFFFF
-    for byte in data:
-        crc ^= byte << 8
-        for _ in range(8):
-            crc = ((crc << 1) ^ 0x1021) & 0xFFFF if crc & 0x8000 else (crc << 1) & 0xFFFF
-    return crc ^ 0xFFFF
-
-
-def with_crc(body: bytes) -> bytes:
-    return body + crc16(body).to_bytes(2, "big")
 
 
 @pytest.fixture(scope="module")
