@@ -4,13 +4,19 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Optional
 
+BACKENDS = ("auto", "onnxruntime", "torch", "tensorrt", "tensorrt-fp32")
+
 
 def create_runner(model_dir: Path, backend: str = "auto", threads: Optional[int] = None):
-    """``auto`` = ONNX Runtime (needs no torch); ``torch``; ``tensorrt`` (NVIDIA GPUs)."""
+    """``auto`` = ONNX Runtime (needs no torch); ``torch``; ``tensorrt`` (NVIDIA GPUs, an fp16
+    engine; ``tensorrt-fp32`` for full precision). ``threads`` applies to the CPU backends."""
     if backend in ("auto", "onnxruntime"):
         from cvlfic.backends.onnx_runtime import OnnxDecoderRunner
         return OnnxDecoderRunner(model_dir / "decoder.onnx", threads)
     if backend == "torch":
         from cvlfic.backends.torch_runtime import TorchDecoderRunner
         return TorchDecoderRunner(model_dir, threads)
-    raise ValueError(f"unknown backend {backend!r}; choose auto, onnxruntime or torch")
+    if backend in ("tensorrt", "tensorrt-fp32"):
+        from cvlfic.backends.tensorrt_runtime import TensorRTDecoderRunner
+        return TensorRTDecoderRunner(model_dir, "fp32" if backend == "tensorrt-fp32" else "fp16")
+    raise ValueError(f"unknown backend {backend!r}; choose one of {', '.join(BACKENDS)}")
