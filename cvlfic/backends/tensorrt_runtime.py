@@ -34,7 +34,7 @@ class ShapeProfile:
     max_batch: int = 64
     min_side: int = 16
     opt_side: int = 112
-    max_side: int = 256
+    max_side: int = 160
 
     def __post_init__(self):
         if not 1 <= self.min_batch <= self.opt_batch <= self.max_batch:

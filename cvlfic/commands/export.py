@@ -148,21 +148,23 @@ def run_tensorrt(args, model_dir: Path, meta: dict, out: Path) -> bool:
     except ImportError:
         raise SystemExit("TensorRT is not installed: pip install 'cvlfic[tensorrt]' on an NVIDIA "
                          "GPU (on a Jetson, use JetPack's python3-libnvinfer); see docs/gpu.md")
-    profile = ShapeProfile(max_batch=args.max_batch, opt_batch=min(8, args.max_batch),
-                           max_side=args.max_side)
-    ok = True
-    for precision in ("fp16",) if args.fp16 else ("fp32",):
-        start = time.perf_counter()
-        runner = TensorRTDecoderRunner(model_dir, precision, profile, cache=out)
-        print(f"engine {runner.engine_path} ({_size(runner.engine_path)}, {precision}, "
-              f"GPU {runner.key['gpu']}, TensorRT {runner.key['tensorrt']}, batch 1..{profile.max_batch}, "
-              f"sides {profile.min_side}..{profile.max_side}) ready in {time.perf_counter() - start:.1f} s")
-        if not args.no_check:
-            batches = sample_inputs(meta["profile"])
-            diff = max_abs_diff(OnnxDecoderRunner(model_dir / "decoder.onnx"), runner, batches)
-            ok &= report_parity(f"tensorrt {precision} vs onnxruntime", diff,
-                                TENSORRT_LIMITS[precision], batches)
-    return ok
+    try:
+        profile = ShapeProfile(opt_batch=min(8, args.max_batch), max_batch=args.max_batch,
+                               opt_side=min(112, args.max_side), max_side=args.max_side)
+    except ValueError as exc:
+        raise SystemExit(str(exc))
+    precision = "fp16" if args.fp16 else "fp32"
+    start = time.perf_counter()
+    runner = TensorRTDecoderRunner(model_dir, precision, profile, cache=out)
+    print(f"engine {runner.engine_path} ({_size(runner.engine_path)}, {precision}, "
+          f"GPU {runner.key['gpu']}, TensorRT {runner.key['tensorrt']}, batch 1..{profile.max_batch}, "
+          f"sides {profile.min_side}..{profile.max_side}) ready in {time.perf_counter() - start:.1f} s")
+    if args.no_check:
+        return True
+    batches = sample_inputs(meta["profile"])
+    diff = max_abs_diff(OnnxDecoderRunner(model_dir / "decoder.onnx"), runner, batches)
+    return report_parity(f"tensorrt {precision} vs onnxruntime", diff, TENSORRT_LIMITS[precision],
+                         batches)
 
 
 def run_export(args: argparse.Namespace) -> int:
@@ -200,8 +202,8 @@ def register(subparsers) -> None:
                         "~/.cache/cvlfic/tensorrt)")
     p.add_argument("--fp16", action="store_true", help="TensorRT: build an fp16 engine (default fp32)")
     p.add_argument("--max-batch", type=int, default=64, help="TensorRT: largest batch (default 64)")
-    p.add_argument("--max-side", type=int, default=256,
-                   help="TensorRT: largest padded height/width, a multiple of 16 (default 256)")
+    p.add_argument("--max-side", type=int, default=160,
+                   help="TensorRT: largest padded height/width, a multiple of 16 (default 160)")
     p.add_argument("--opset", type=int, default=17, help="ONNX opset (default 17)")
     p.add_argument("--no-check", action="store_true", help="skip the parity check")
     p.set_defaults(func=run_export)
