@@ -1,0 +1,196 @@
+"""``cvlfic video`` (frames to a ``.lfics`` face stream) and ``cvlfic unpack`` (back to PNGs)."""
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from pathlib import Path
+
+import cv2
+import numpy as np
+
+SHEET_NAME = "contact_sheet.png"
+
+
+def run_video(args: argparse.Namespace) -> int:
+    from tqdm import tqdm
+
+    import cvlfic
+    from cvlfic.lfic import Codec
+    from cvlfic.video.encoder import FaceStreamEncoder
+    from cvlfic.video.lfics import FaceStreamWriter
+    from cvlfic.video.records import StreamInfo
+    from cvlfic.video.sources import open_source
+
+    cv2.setNumThreads(args.threads)
+    codec = Codec(args.model, threads=args.threads)
+    try:
+        encoder = FaceStreamEncoder(codec, quality=args.quality, bpp=args.bpp,
+                                    max_bytes=args.max_bytes, detector=args.detector,
+                                    detect_every=args.detect_every, min_face=args.min_face)
+    except ImportError as exc:
+        raise SystemExit(str(exc))
+    try:
+        source = open_source(args.input, args.backend, threads=args.threads)
+    except OSError as exc:
+        raise SystemExit(str(exc))
+    step = max(1, args.every)
+    if args.fps and source.fps:
+        step = max(step, int(round(source.fps / args.fps)))
+    total = source.frame_count
+    if total is not None:
+        total = (total + step - 1) // step
+    if args.max_frames is not None:
+        total = args.max_frames if total is None else min(total, args.max_frames)
+    writer = FaceStreamWriter(args.output, fsync=args.fsync)
+    writer.write(StreamInfo({
+        "source": str(args.input), "reader": source.backend, "fps": source.fps,
+        "width": source.size[0], "height": source.size[1], "frame_step": step,
+        "detector": encoder.detector.name, "detect_every": args.detect_every,
+        "model": codec.model_dir.name, "rate": {k: v for k, v in encoder.rate.items() if v},
+        "cvlfic": cvlfic.__version__, "started": time.strftime("%Y-%m-%dT%H:%M:%S%z")}))
+    read_s = write_s = 0.0
+    processed = 0
+    start = time.perf_counter()
+    bar = tqdm(total=total, unit="frame", desc="video", disable=args.quiet)
+    try:
+        frames = iter(source)
+        index = -1
+        while args.max_frames is None or processed < args.max_frames:
+            t0 = time.perf_counter()
+            item = next(frames, None)
+            read_s += time.perf_counter() - t0
+            if item is None:
+                break
+            index += 1
+            if index % step:
+                continue
+            frame, seconds = item
+            records = encoder.encode_frame(frame, seconds, index)
+            t1 = time.perf_counter()
+            for record in records:
+                writer.write(record)
+            write_s += time.perf_counter() - t1
+            processed += 1
+            bar.update(1)
+            bar.set_postfix(faces=encoder.faces, kB=f"{encoder.bytes / 1000:.1f}")
+    except KeyboardInterrupt:
+        print("interrupted: the face stream holds every record written so far", file=sys.stderr)
+    finally:
+        bar.close()
+        source.close()
+        writer.close()
+    elapsed = time.perf_counter() - start
+    stages = {"read": read_s, **encoder.stage_seconds, "write": write_s}
+    per_frame = ", ".join(f"{k} {1000 * v / max(processed, 1):.1f}" for k, v in stages.items())
+    print(f"{args.output}: {processed} frames ({index + 1} read), {encoder.faces} faces, "
+          f"{encoder.bytes} bytes of faces "
+          f"({encoder.bytes / max(encoder.faces, 1):.0f} per face), "
+          f"{writer.bytes_written} bytes written")
+    print(f"{processed / max(elapsed, 1e-9):.1f} fps end to end; ms per frame: {per_frame}; "
+          f"reader: {source.backend}, detector: {encoder.detector.name}")
+    return 0
+
+
+def contact_sheet(tiles, columns: int) -> np.ndarray:
+    """Tiles (equal-size BGR images) in a grid, ``columns`` wide."""
+    h, w = tiles[0].shape[:2]
+    rows = (len(tiles) + columns - 1) // columns
+    sheet = np.zeros((rows * h, columns * w, 3), np.uint8)
+    for i, tile in enumerate(tiles):
+        r, c = divmod(i, columns)
+        sheet[r * h:(r + 1) * h, c * w:(c + 1) * w] = tile
+    return sheet
+
+
+def labelled(face: np.ndarray, text: str) -> np.ndarray:
+    tile = cv2.copyMakeBorder(face, 0, 16, 0, 0, cv2.BORDER_CONSTANT)
+    cv2.putText(tile, text, (2, tile.shape[0] - 4), cv2.FONT_HERSHEY_SIMPLEX, 0.35,
+                (255, 255, 255), 1, cv2.LINE_AA)
+    return tile
+
+
+def run_unpack(args: argparse.Namespace) -> int:
+    from tqdm import tqdm
+
+    from cvlfic.lfic import Codec
+    from cvlfic.video.decoder import FaceStreamDecoder
+
+    if not args.input.is_file():
+        raise SystemExit(f"no such file: {args.input}")
+    args.output.mkdir(parents=True, exist_ok=True)
+    decoder = FaceStreamDecoder(Codec(args.model, threads=args.threads), args.batch,
+                                on_damage=lambda d: tqdm.write(f"{args.input}: {d}",
+                                                               file=sys.stderr))
+    tiles, count = [], 0
+    for record, face in tqdm(decoder.decode(args.input), unit="face", desc="unpack",
+                             disable=args.quiet):
+        name = f"frame{record.frame_index:06d}_face{record.face_index}.png"
+        if not args.sheet_only and not cv2.imwrite(str(args.output / name), face):
+            raise SystemExit(f"cannot write {args.output / name}")
+        if face.shape[:2] != (112, 112):
+            face = cv2.resize(face, (112, 112), interpolation=cv2.INTER_AREA)
+        tiles.append(labelled(face, f"#{record.frame_index} {record.timestamp:.2f}s"))
+        count += 1
+    if tiles:
+        if len(tiles) > args.sheet_faces:  # evenly spaced over the stream
+            tiles = [tiles[i] for i in np.linspace(0, len(tiles) - 1, args.sheet_faces).astype(int)]
+        cv2.imwrite(str(args.output / SHEET_NAME), contact_sheet(tiles, args.columns))
+    damaged = sum(d.length for d in decoder.damage)
+    print(f"{args.output}: {count} faces{'' if args.sheet_only else ' as PNG'}"
+          f"{f', {SHEET_NAME}' if tiles else ''}; "
+          f"{len(decoder.damage)} damaged spans ({damaged} bytes) skipped")
+    return 1 if decoder.damage and args.strict else 0
+
+
+def register(subparsers) -> None:
+    from cvlfic.lfic.model_files import DEFAULT_MODEL
+    from cvlfic.video.detection import DETECTORS
+    from cvlfic.video.sources import BACKENDS
+
+    video = subparsers.add_parser(
+        "video", help="code every face of a video into a .lfics face stream",
+        description="Detect, align and code every face of a video file, camera or stream "
+                    "into an append-only .lfics face stream (docs/face-stream.md).")
+    video.add_argument("input", help="video file, camera index (0, 1, ...) or stream URL")
+    video.add_argument("-o", "--output", type=Path, required=True, help="output .lfics file "
+                       "(appended to if it exists)")
+    video.add_argument("--max-frames", type=int, help="stop after this many processed frames")
+    video.add_argument("--every", type=int, default=1, help="process every Nth frame")
+    video.add_argument("--fps", type=float, help="process at most this many frames per second "
+                       "of video")
+    rate = video.add_mutually_exclusive_group()
+    rate.add_argument("--quality", type=float, help="0..100 (default 50)")
+    rate.add_argument("--bpp", type=float, help="bits per pixel cap per face")
+    rate.add_argument("--max-bytes", type=int, help="byte budget per face, never exceeded")
+    video.add_argument("--detector", choices=DETECTORS, default="auto",
+                       help="face detector (auto: blazeface, else hog, else haar)")
+    video.add_argument("--detect-every", type=int, default=3,
+                       help="run the detector every N frames, track faces in between "
+                            "(1: detect on every frame; default 3)")
+    video.add_argument("--min-face", type=int, default=0, help="skip faces narrower than this")
+    video.add_argument("--backend", choices=BACKENDS, default="auto",
+                       help="frame reader (auto: PyAV when installed, else OpenCV)")
+    video.add_argument("--threads", type=int, default=1, help="threads for decoding and "
+                       "inference (default 1)")
+    video.add_argument("--fsync", action="store_true", help="fsync after every record")
+    video.add_argument("--model", default=DEFAULT_MODEL, help="model name or folder")
+    video.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
+    video.set_defaults(func=run_video)
+
+    unpack = subparsers.add_parser(
+        "unpack", help="decode a .lfics face stream to PNG crops and a contact sheet",
+        description="Decode every intact face of a .lfics face stream to PNG files and a "
+                    "contact sheet; damaged parts are reported and skipped.")
+    unpack.add_argument("input", type=Path, help=".lfics file")
+    unpack.add_argument("-o", "--output", type=Path, required=True, help="output folder")
+    unpack.add_argument("--sheet-only", action="store_true", help="write only the contact sheet")
+    unpack.add_argument("--sheet-faces", type=int, default=120,
+                        help="faces on the contact sheet, evenly spaced (default 120)")
+    unpack.add_argument("--columns", type=int, default=12, help="contact sheet columns")
+    unpack.add_argument("--batch", type=int, default=32, help="faces decoded per batch")
+    unpack.add_argument("--threads", type=int, default=1, help="inference threads")
+    unpack.add_argument("--strict", action="store_true", help="exit 1 if anything was damaged")
+    unpack.add_argument("--model", default=DEFAULT_MODEL, help="model name or folder")
+    unpack.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
+    unpack.set_defaults(func=run_unpack)
