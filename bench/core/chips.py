@@ -27,24 +27,27 @@ def pairs_identities() -> set:
     return names
 
 
-def chip_paths(count: int, seed: int = 0) -> list:
+def chip_paths(count: int, seed: int = 0, offset: int = 0) -> list:
     excluded = pairs_identities()
     folders = sorted(p for p in datasets.lfw_dir().iterdir()
                      if p.is_dir() and p.name not in excluded)
     rng = random.Random(seed)
     rng.shuffle(folders)
     # one image per identity, so no person dominates the statistics
-    return [sorted(f.glob("*.jpg"))[0] for f in folders[:count]]
+    return [sorted(f.glob("*.jpg"))[0] for f in folders[offset:offset + count]]
 
 
-def load_chips(count: int = 200, seed: int = 0) -> np.ndarray:
-    """(count, 112, 112, 3) uint8 BGR aligned chips; computed once, then read from the cache."""
-    cache = datasets.cache_dir() / f"bench_core_lfw_chips_{count}_{seed}.npy"
+def load_chips(count: int = 300, seed: int = 0, offset: int = 0) -> np.ndarray:
+    """(count, 112, 112, 3) uint8 BGR aligned chips, one per identity, identities
+    ``offset .. offset + count`` of a fixed shuffle: the benchmark uses offset 0, the
+    training of the initial probabilities the identities after it. Cached after the first run."""
+    name = f"bench_core_lfw_chips_{count}_{seed}" + (f"_{offset}" if offset else "")
+    cache = datasets.cache_dir() / f"{name}.npy"
     if cache.is_file():
         return np.load(cache)
     from cvlfic.face import align_face, detect_faces
     chips = []
-    for path in chip_paths(count, seed):
+    for path in chip_paths(count, seed, offset):
         bgr = cv2.imread(str(path), cv2.IMREAD_COLOR)
         # deep-funneled LFW: the face is centred, so the centre box is a safe fallback
         face = detect_faces(bgr, fallback_box=(70, 70, 180, 180))[0]
@@ -56,7 +59,8 @@ def load_chips(count: int = 200, seed: int = 0) -> np.ndarray:
 
 if __name__ == "__main__":
     ap = argparse.ArgumentParser(description=__doc__)
-    ap.add_argument("--count", type=int, default=200)
+    ap.add_argument("--count", type=int, default=300)
+    ap.add_argument("--offset", type=int, default=0)
     args = ap.parse_args()
-    chips = load_chips(args.count)
+    chips = load_chips(args.count, offset=args.offset)
     print(chips.shape, Path(datasets.cache_dir()))

@@ -95,17 +95,39 @@ void code_blocks(const Layout &l, const uint8_t *mask, const uint8_t *q, Bin &bi
         uint8_t *plane = rec.plane(p);
         const Prediction pr = predict(plane, rec.w, x0, y0, n, levels, opt.med);
         int qpred = quantize(pr.value, levels);
-        // Cross-plane (profiles whose planes share block sizes): the co-located block of the
-        // reference plane is already coded, and its residual tends to recur in this plane.
-        if (cross && p != ref) qpred = std::min(levels - 1, std::max(0, qpred + ref_residual[k]));
+        int act = opt.contexts ? pr.activity : 0;
+        if (cross && p != ref) {
+            // Cross-plane (profiles whose planes share block sizes): the co-located block of
+            // the reference plane is already coded and its residual tends to recur here, so
+            // it is added to the prediction and raises the activity context.
+            const int r0 = ref_residual[k];
+            qpred = std::min(levels - 1, std::max(0, qpred + r0));
+            if (opt.contexts) act = std::min(Contexts::kActivity - 1, act + std::abs(r0));
+        }
         const int cls = opt.contexts ? prof.plane_class[p] : 0;
-        const int size = opt.contexts ? s : 0, act = opt.contexts ? pr.activity : 0;
+        const int size = opt.contexts ? s : 0;
         const int value = code_residual(bin, c, cls, size, act, q ? q[i++] : 0, qpred, levels);
-        if (p == ref) ref_residual[k] = value - qpred;
+        if (p == ref) ref_residual[k] = value - qpred;  // k: raster index inside the region
         if (residuals) residuals->push_back(static_cast<uint8_t>(value - qpred));
         fill(plane, rec.w, x0, y0, n, static_cast<uint8_t>(dequantize(value, levels)));
     });
 }
+
+// Counts the 0s and 1s of every context, for training the initial probabilities.
+class BinCounter {
+public:
+    BinCounter(const Contexts &c, std::vector<uint32_t> &counts) : c_(c), counts_(counts) {}
+    int code(Prob &prob, int bit) {
+        ++counts_[2 * static_cast<size_t>(c_.index_of(prob)) + (bit ? 1 : 0)];
+        prob.update(bit);
+        return bit;
+    }
+    int bypass(int bit) { return bit; }
+
+private:
+    const Contexts &c_;
+    std::vector<uint32_t> &counts_;
+};
 
 }  // namespace
 
@@ -137,7 +159,7 @@ void fill_blocks(const Layout &l, const uint8_t *mask, const std::vector<uint8_t
 
 void encode_payload(const Layout &l, const uint8_t *mask, const std::vector<uint8_t> &q,
                     std::vector<uint8_t> &out) {
-    auto c = std::make_unique<Contexts>();
+    auto c = std::make_unique<Contexts>(l.profile->id, l.levels, true);
     BinEncoder bin(out);
     std::vector<uint8_t> m(mask, mask + l.mask_h * l.mask_w);
     code_mask(l, bin, *c, m.data(), true);
@@ -148,7 +170,7 @@ void encode_payload(const Layout &l, const uint8_t *mask, const std::vector<uint
 }
 
 void decode_payload(const Layout &l, const uint8_t *data, size_t size, uint8_t *mask, Planes &rec) {
-    auto c = std::make_unique<Contexts>();
+    auto c = std::make_unique<Contexts>(l.profile->id, l.levels, true);
     BinDecoder bin;
     if (!bin.start(data, size)) fail(CVLFIC_ERR_CORRUPT);
     std::memset(mask, 0, l.mask_h * l.mask_w);
@@ -162,7 +184,7 @@ void decode_payload(const Layout &l, const uint8_t *data, size_t size, uint8_t *
 Analysis analyze_payload(const Layout &l, const uint8_t *mask, const std::vector<uint8_t> &q,
                          const ModelOptions &opt) {
     Analysis a;
-    auto c = std::make_unique<Contexts>();
+    auto c = std::make_unique<Contexts>(l.profile->id, l.levels, opt.trained);
     BinMeter meter;
     std::vector<uint8_t> m(mask, mask + l.mask_h * l.mask_w);
     code_mask(l, meter, *c, m.data(), opt.contexts);
@@ -176,6 +198,18 @@ Analysis analyze_payload(const Layout &l, const uint8_t *mask, const std::vector
     a.decisions = meter.decisions();
     a.symbols = a.symbol_bytes.size();
     return a;
+}
+
+void count_decisions(const Layout &l, const uint8_t *mask, const std::vector<uint8_t> &q,
+                     std::vector<uint32_t> &counts) {
+    auto c = std::make_unique<Contexts>(l.profile->id, l.levels, false);
+    counts.resize(2 * Contexts::kTotal);
+    BinCounter counter(*c, counts);
+    std::vector<uint8_t> m(mask, mask + l.mask_h * l.mask_w);
+    code_mask(l, counter, *c, m.data(), true);
+    Planes rec;
+    rec.resize(l.padded_w, l.padded_h);
+    code_blocks(l, mask, q.data(), counter, *c, ModelOptions{}, rec, nullptr);
 }
 
 }  // namespace cvlfic

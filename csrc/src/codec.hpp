@@ -35,4 +35,9 @@ struct Analysis {
 Analysis analyze_payload(const Layout &layout, const uint8_t *mask, const std::vector<uint8_t> &q,
                          const ModelOptions &options);
 
+// Training of the initial probabilities: adds the 0/1 counts of every context
+// (counts[2 * context + bit]) met while coding this image.
+void count_decisions(const Layout &layout, const uint8_t *mask, const std::vector<uint8_t> &q,
+                     std::vector<uint32_t> &counts);
+
 }  // namespace cvlfic

@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <cstdlib>
 
+#include "profiles.hpp"
 #include "range_coder.hpp"
 #include "status.hpp"
 
@@ -12,15 +13,32 @@ namespace cvlfic {
 struct ModelOptions {
     bool med = true;        // v1 predictor (false: the paper's DPCM, eq. 3)
     bool contexts = true;   // v1 contexts (false: one context per binary decision kind)
+    bool trained = true;    // v1 initial probabilities (false: all 1/2)
 };
 
-struct Contexts {
+// Every adaptive probability of the model, in one array (the order of the trained tables).
+class Contexts {
+public:
     static constexpr int kClasses = 3, kSizes = 4, kActivity = 6, kMagBins = 6;
     static constexpr int kUnary = 15;  // magnitudes above 1 + kUnary use an Exp-Golomb escape
-    Prob nonzero[kClasses][kSizes][kActivity];
-    Prob negative[kClasses];
-    Prob magnitude[kClasses][kActivity][kMagBins];
-    Prob mask[5][5][3];  // [left][above] (4 = outside the image), truncated-unary bin
+    static constexpr int kNonzero = 0;
+    static constexpr int kNegative = kNonzero + kClasses * kSizes * kActivity;
+    static constexpr int kMagnitude = kNegative + kClasses;
+    static constexpr int kMask = kMagnitude + kClasses * kActivity * kMagBins;
+    static constexpr int kTotal = kMask + 5 * 5 * 3;
+
+    // Trained initial probabilities of format v1 for this profile and levels, if `trained`.
+    Contexts(int profile, int levels, bool trained);
+
+    Prob &nonzero(int cls, int size, int act) { return p_[kNonzero + (cls * kSizes + size) * kActivity + act]; }
+    Prob &negative(int cls) { return p_[kNegative + cls]; }
+    Prob *magnitude(int cls, int act) { return &p_[kMagnitude + (cls * kActivity + act) * kMagBins]; }
+    // [left][above] block-size index of the neighbouring regions (4 = outside), unary bin.
+    Prob &mask(int left, int above, int bin) { return p_[kMask + (left * 5 + above) * 3 + bin]; }
+    int index_of(const Prob &prob) const { return static_cast<int>(&prob - p_); }
+
+private:
+    Prob p_[kTotal];
 };
 
 // Local activity of the quantized neighbours, in 6 roughly logarithmic buckets.
@@ -46,12 +64,12 @@ int code_exp_golomb(Bin &bin, int value) {
 template <class Bin>
 int code_residual(Bin &bin, Contexts &c, int cls, int size, int act, int q, int qpred, int levels) {
     const int r = q - qpred;
-    if (!bin.code(c.nonzero[cls][size][act], r != 0)) return qpred;
+    if (!bin.code(c.nonzero(cls, size, act), r != 0)) return qpred;
     const int pos_max = levels - 1 - qpred, neg_max = qpred;
-    const bool negative = (pos_max > 0 && neg_max > 0) ? bin.code(c.negative[cls], r < 0) != 0 : neg_max > 0;
+    const bool negative = (pos_max > 0 && neg_max > 0) ? bin.code(c.negative(cls), r < 0) != 0 : neg_max > 0;
     const int max = negative ? neg_max : pos_max;
     const int mag = std::abs(r);
-    Prob *probs = c.magnitude[cls][act];
+    Prob *probs = c.magnitude(cls, act);
     int m = 1;
     while (m < max && m <= Contexts::kUnary &&
            bin.code(probs[std::min(m - 1, Contexts::kMagBins - 1)], mag > m))
@@ -64,7 +82,7 @@ int code_residual(Bin &bin, Contexts &c, int cls, int size, int act, int q, int 
 template <class Bin>
 int code_mask_entry(Bin &bin, Contexts &c, int left, int above, int num_sizes, int index) {
     int v = 0;
-    while (v < num_sizes - 1 && bin.code(c.mask[left][above][v], index > v)) ++v;
+    while (v < num_sizes - 1 && bin.code(c.mask(left, above, v), index > v)) ++v;
     return v;
 }
 

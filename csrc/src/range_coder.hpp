@@ -29,6 +29,10 @@ public:
     static constexpr uint32_t kRateLimit = 24;  // <= 33
     static constexpr uint32_t kMin = 64, kMax = 65536 - 64;
 
+    Prob() = default;
+    // A trained start: probability p0 of a 0, already `count` observations into adaptation.
+    Prob(uint32_t p0, uint32_t count) : p_(p0), n_(count < kRateLimit - 2 ? count : kRateLimit - 2) {}
+
     uint32_t p0() const { return p_; }
     void update(int bit) {
         const uint32_t r = kRates.v[n_];
