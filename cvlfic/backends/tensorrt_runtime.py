@@ -4,7 +4,7 @@ An engine only runs on the GPU model and TensorRT version that built it, so the 
 (GPU name, TensorRT version, precision, optimization profile, SHA-256 of the ONNX file): a new
 driver stack or a re-exported model builds a new engine instead of loading a stale one.
 Device memory and the CUDA stream come from torch (a CUDA build) or cuda-python; pycuda is
-not needed. Needs TensorRT >= 8.6 (the named-tensor API; JetPack 6 ships it).
+not needed. Needs TensorRT >= 8.5 (the named-tensor API; JetPack 5.1 and 6 ship it).
 """
 from __future__ import annotations
 
