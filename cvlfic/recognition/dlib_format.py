@@ -37,9 +37,16 @@ _FLOAT_INF, _FLOAT_NINF, _FLOAT_NAN = 32000, 32001, 32002
 class LayerSpec:
     """One layer of dlib's network template: ``kind`` is ``input_rgb_image_sized``, ``con``,
     ``affine``, ``relu``, ``max_pool``, ``avg_pool``, ``add_prev``, ``fc``, ``tag`` or
-    ``skip``; ``tag`` is the tag id for ``tag``/``skip``/``add_prev``."""
+    ``skip``; ``tag`` is the tag id for ``tag``/``skip``/``add_prev``.
+
+    ``args`` are the template arguments the file must match, as dlib's own deserializers
+    check them: ``(rows, cols)`` of the input, ``(num_filters, rows, cols, stride_y,
+    stride_x)`` of a con, ``(rows, cols, stride_y, stride_x)`` of a pool (0 x 0 = the whole
+    map), ``(num_outputs,)`` of an fc. Paddings must be dlib's defaults for those strides.
+    """
     kind: str
     tag: int = 0
+    args: Tuple[int, ...] = ()
 
 
 @dataclass
@@ -101,7 +108,10 @@ class _Reader:
             return -math.inf
         if exponent >= _FLOAT_NAN:
             return math.nan
-        return math.ldexp(float(mantissa), exponent)
+        try:
+            return math.ldexp(float(mantissa), exponent)
+        except OverflowError:  # C's ldexp gives +-inf here
+            return math.copysign(math.inf, mantissa)
 
     def string(self, what: str) -> str:
         length = self.uint64(f"length of {what}")
@@ -150,15 +160,31 @@ class _Reader:
 
 # -- layer details -------------------------------------------------------------------------
 
-def _input_rgb_image_sized(r: _Reader) -> Dict[str, Any]:
+def _expect(r: _Reader, spec: LayerSpec, found: Tuple[int, ...], what: str) -> None:
+    if found != spec.args:
+        raise r.fail(f"{what} is {found}, but the network template has {spec.args}; "
+                     "this is not the expected model")
+
+
+def _check_padding(r: _Reader, window: Tuple[int, int], stride: Tuple[int, int],
+                   padding: Tuple[int, int], what: str) -> None:
+    # dlib's default: no padding for strided windows, else half the window ("same" size).
+    default = tuple(0 if st != 1 else w // 2 for w, st in zip(window, stride))
+    if padding != default:
+        raise r.fail(f"{what} padding {padding} is not dlib's default {default}")
+
+
+def _input_rgb_image_sized(r: _Reader, spec: LayerSpec) -> Dict[str, Any]:
     r.tag_string("input_rgb_image_sized", "input layer")
     means = [r.real(f"mean {c}") for c in ("red", "green", "blue")]
-    rows = r.uint64("input rows")
-    cols = r.uint64("input cols")
-    return {"mean_rgb": means, "size": (rows, cols)}
+    size = (r.uint64("input rows"), r.uint64("input cols"))
+    _expect(r, spec, size, "input size")
+    if not all(math.isfinite(m) for m in means):
+        raise r.fail(f"invalid input means {means}")
+    return {"mean_rgb": means, "size": size}
 
 
-def _con(r: _Reader) -> Dict[str, Any]:
+def _con(r: _Reader, spec: LayerSpec) -> Dict[str, Any]:
     r.tag_string("con_4", "con layer")
     params = r.tensor("con params")
     num_filters = r.int64("num_filters")
@@ -169,6 +195,8 @@ def _con(r: _Reader) -> Dict[str, Any]:
     biases = r.alias_tensor("con biases")
     for name in ("learning_rate", "weight_decay", "bias_learning_rate", "bias_weight_decay"):
         r.real(f"con {name} multiplier")
+    _expect(r, spec, (num_filters, rows, cols, *stride), "con (filters, rows, cols, strides)")
+    _check_padding(r, (rows, cols), stride, padding, "con")
     n_filt = int(np.prod(filters))
     if (filters[0] != num_filters or filters[2:] != (rows, cols) or biases[1] != num_filters
             or params.size != n_filt + num_filters):
@@ -178,7 +206,7 @@ def _con(r: _Reader) -> Dict[str, Any]:
             "stride": stride, "padding": padding}
 
 
-def _affine(r: _Reader) -> Dict[str, Any]:
+def _affine(r: _Reader, spec: LayerSpec) -> Dict[str, Any]:
     r.tag_string("affine_", "affine layer")
     params = r.tensor("affine params")
     gamma = r.alias_tensor("affine gamma")
@@ -192,23 +220,25 @@ def _affine(r: _Reader) -> Dict[str, Any]:
 
 
 def _name_only(name: str):
-    def read(r: _Reader) -> Dict[str, Any]:
+    def read(r: _Reader, spec: LayerSpec) -> Dict[str, Any]:
         r.tag_string(name, f"{name.rstrip('_')} layer")
         return {}
     return read
 
 
 def _pool(name: str):
-    def read(r: _Reader) -> Dict[str, Any]:
+    def read(r: _Reader, spec: LayerSpec) -> Dict[str, Any]:
         r.tag_string(name, "pooling layer")
         window = (r.int64("pool rows"), r.int64("pool cols"))
         stride = (r.int32("pool stride_y"), r.int32("pool stride_x"))
         padding = (r.int32("pool padding_y"), r.int32("pool padding_x"))
+        _expect(r, spec, (*window, *stride), "pool (rows, cols, strides)")
+        _check_padding(r, window, stride, padding, "pool")
         return {"window": window, "stride": stride, "padding": padding}
     return read
 
 
-def _fc(r: _Reader) -> Dict[str, Any]:
+def _fc(r: _Reader, spec: LayerSpec) -> Dict[str, Any]:
     r.tag_string("fc_2", "fc layer")
     outputs = r.uint64("fc num_outputs")
     inputs = r.uint64("fc num_inputs")
@@ -218,6 +248,7 @@ def _fc(r: _Reader) -> Dict[str, Any]:
     bias_mode = r.int32("fc bias mode")
     for name in ("learning_rate", "weight_decay", "bias_learning_rate", "bias_weight_decay"):
         r.real(f"fc {name} multiplier")
+    _expect(r, spec, (outputs,), "fc outputs")
     # Only fc_no_bias (mode 1) is supported: params is exactly the inputs x outputs matrix.
     if bias_mode != 1 or weights[:2] != (inputs, outputs) or params.size != inputs * outputs:
         raise r.fail(f"unsupported fc layer (bias mode {bias_mode}, weights {weights})")
@@ -273,9 +304,9 @@ def parse_loss_metric_network(data: bytes, template: Sequence[LayerSpec],
         else:
             raise ValueError(f"unsupported layer kind {spec.kind!r}")
 
-    layers = [DlibLayer(template[0], _input_rgb_image_sized(r))]
+    layers = [DlibLayer(template[0], _input_rgb_image_sized(r, template[0]))]
     for index, spec in enumerate(computational):
-        details = {} if spec.kind in ("tag", "skip") else _DETAILS[spec.kind](r)
+        details = {} if spec.kind in ("tag", "skip") else _DETAILS[spec.kind](r, spec)
         if spec.kind not in ("tag", "skip"):
             _layer_state(r, on_input=index == 0)
         layers.append(DlibLayer(spec, details))

@@ -19,12 +19,14 @@ distance, threshold 0.6).
 from __future__ import annotations
 
 from functools import lru_cache
-from typing import Dict, List, Tuple
+from pathlib import Path
+from typing import Dict, List, Tuple, Union
 
 import torch
 from torch import nn
 from torch.nn import functional as F
 
+from cvlfic.errors import ModelFileError
 from cvlfic.face.models import RECOGNITION_RESNET, dlib_model_path
 from cvlfic.recognition.dlib_format import DlibNetwork, LayerSpec, read_loss_metric_network
 
@@ -32,33 +34,34 @@ INPUT_SIZE = 150
 DESCRIPTOR_SIZE = 128
 
 
-def _block() -> List[LayerSpec]:
+def _block(filters: int, stride: int) -> List[LayerSpec]:
     # affine<con<N,3,3,1,1,relu<affine<con<N,3,3,stride,stride,SUBNET>>>>>
-    return [LayerSpec("con"), LayerSpec("affine"), LayerSpec("relu"),
-            LayerSpec("con"), LayerSpec("affine")]
+    return [LayerSpec("con", args=(filters, 3, 3, stride, stride)), LayerSpec("affine"),
+            LayerSpec("relu"), LayerSpec("con", args=(filters, 3, 3, 1, 1)), LayerSpec("affine")]
 
 
-def _ares(count: int) -> List[LayerSpec]:
-    # relu<add_prev1<block<N,1,tag1<SUBNET>>>>, ``count`` times
-    return [LayerSpec("tag", 1), *_block(), LayerSpec("add_prev", 1), LayerSpec("relu")] * count
+def _ares(filters: int) -> List[LayerSpec]:
+    # relu<add_prev1<block<N,1,tag1<SUBNET>>>>
+    return [LayerSpec("tag", 1), *_block(filters, 1), LayerSpec("add_prev", 1), LayerSpec("relu")]
 
 
-def _ares_down() -> List[LayerSpec]:
+def _ares_down(filters: int) -> List[LayerSpec]:
     # relu<add_prev2<avg_pool<2,2,2,2,skip1<tag2<block<N,2,tag1<SUBNET>>>>>>>
-    return [LayerSpec("tag", 1), *_block(), LayerSpec("tag", 2), LayerSpec("skip", 1),
-            LayerSpec("avg_pool"), LayerSpec("add_prev", 2), LayerSpec("relu")]
+    return [LayerSpec("tag", 1), *_block(filters, 2), LayerSpec("tag", 2), LayerSpec("skip", 1),
+            LayerSpec("avg_pool", args=(2, 2, 2, 2)), LayerSpec("add_prev", 2), LayerSpec("relu")]
 
 
-# Filter counts and strides are read from the file (and checked against each other there).
 TEMPLATE: Tuple[LayerSpec, ...] = (
-    LayerSpec("input_rgb_image_sized"),
-    LayerSpec("con"), LayerSpec("affine"), LayerSpec("relu"), LayerSpec("max_pool"),
-    *_ares(3),                   # alevel4: 32 filters
-    *_ares_down(), *_ares(3),    # alevel3: 64
-    *_ares_down(), *_ares(2),    # alevel2: 128
-    *_ares_down(), *_ares(2),    # alevel1: 256
-    *_ares_down(),               # alevel0: 256
-    LayerSpec("avg_pool"), LayerSpec("fc"),
+    LayerSpec("input_rgb_image_sized", args=(INPUT_SIZE, INPUT_SIZE)),
+    LayerSpec("con", args=(32, 7, 7, 2, 2)), LayerSpec("affine"), LayerSpec("relu"),
+    LayerSpec("max_pool", args=(3, 3, 2, 2)),
+    *_ares(32), *_ares(32), *_ares(32),                                    # alevel4
+    *_ares_down(64), *_ares(64), *_ares(64), *_ares(64),                   # alevel3
+    *_ares_down(128), *_ares(128), *_ares(128),                            # alevel2
+    *_ares_down(256), *_ares(256), *_ares(256),                            # alevel1
+    *_ares_down(256),                                                      # alevel0
+    LayerSpec("avg_pool", args=(0, 0, 1, 1)),                              # avg_pool_everything
+    LayerSpec("fc", args=(DESCRIPTOR_SIZE,)),                              # fc_no_bias<128>
 )
 
 
@@ -155,6 +158,20 @@ class DlibResNet(nn.Module):
         return x
 
 
+def build_recognizer(path: Union[str, Path]) -> DlibResNet:
+    """Read a dlib model file of ``TEMPLATE``'s network and build it; a file that parses but
+    whose layers don't fit together or hold non-finite weights raises ``ModelFileError``."""
+    model = DlibResNet(read_loss_metric_network(path, TEMPLATE))
+    with torch.no_grad():
+        try:
+            out = model(torch.zeros(1, 3, INPUT_SIZE, INPUT_SIZE))
+        except RuntimeError as exc:
+            raise ModelFileError(f"{path}: the layers' sizes do not fit together ({exc})") from exc
+    if not torch.isfinite(out).all():
+        raise ModelFileError(f"{path}: the weights hold non-finite values")
+    return model
+
+
 @lru_cache(maxsize=None)
 def load_recognizer() -> DlibResNet:
     """dlib's recognizer from ``face-recognition-models``, in eval mode, parameters frozen
@@ -163,7 +180,6 @@ def load_recognizer() -> DlibResNet:
     One shared instance: don't modify it. Parsing the file takes milliseconds, so nothing
     is cached on disk.
     """
-    path = dlib_model_path(RECOGNITION_RESNET)
-    model = DlibResNet(read_loss_metric_network(path, TEMPLATE))
+    model = build_recognizer(dlib_model_path(RECOGNITION_RESNET))
     model.eval().requires_grad_(False)
     return model.to(memory_format=torch.channels_last)

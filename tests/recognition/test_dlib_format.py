@@ -4,7 +4,7 @@ from hypothesis import HealthCheck, given, settings, strategies as st
 
 from cvlfic.errors import ModelFileError
 from cvlfic.recognition.dlib_format import (
-    _Reader, parse_loss_metric_network, read_loss_metric_network)
+    LayerSpec, _Reader, parse_loss_metric_network, read_loss_metric_network)
 from cvlfic.recognition.resnet import TEMPLATE
 
 
@@ -55,6 +55,8 @@ def test_trailing_bytes_and_missing_file_are_rejected(weights_bytes, tmp_path):
 def test_wrong_template_is_rejected(weights_bytes):
     with pytest.raises(ModelFileError, match="version|expected"):
         parse_loss_metric_network(weights_bytes, TEMPLATE[:-3] + TEMPLATE[-2:])
+    with pytest.raises(ModelFileError, match="not the expected model"):
+        parse_loss_metric_network(weights_bytes, TEMPLATE[:-1] + (LayerSpec("fc", args=(64,)),))
 
 
 def test_huge_tensor_sizes_fail_before_allocating():
@@ -73,6 +75,8 @@ def test_primitive_encodings():
     assert r.real("f") == pytest.approx(0.6)
     assert r.string("s") == "ab"
     assert r.boolean("b") is True
+    # mantissa 1, exponent 31999: too big for a double, so infinite as in C
+    assert _Reader(b"\x01\x01\x02\xff\x7c", "test").real("huge") == float("inf")
     with pytest.raises(ModelFileError, match="invalid integer"):
         _Reader(b"\x05\0\0\0\0\0", "test").int32("too wide")
 

@@ -3,10 +3,9 @@ import pytest
 import torch
 
 from cvlfic import datasets
+from cvlfic.errors import ModelFileError
 from cvlfic.recognition import dlib_reference_embed_bgr, load_recognizer
-from cvlfic.recognition.resnet import add_zero_padded
-
-pytest.importorskip("dlib")
+from cvlfic.recognition.resnet import add_zero_padded, build_recognizer
 
 
 def _cosines(a: np.ndarray, b: np.ndarray) -> np.ndarray:
@@ -40,6 +39,7 @@ def _lfw_chips(n: int) -> np.ndarray:
 
 
 def test_matches_dlib_on_synthetic_chips(weights_path):
+    pytest.importorskip("dlib")
     chips = _synthetic_chips(3)
     ref, port = dlib_reference_embed_bgr(chips), _port(chips)
     assert port.shape == (3, 128) and port.dtype == np.float32
@@ -49,6 +49,7 @@ def test_matches_dlib_on_synthetic_chips(weights_path):
 
 @pytest.mark.skipif(not datasets.has_data(), reason="needs ../shared/data (LFW)")
 def test_matches_dlib_on_lfw_chips(weights_path):
+    pytest.importorskip("dlib")
     chips = _lfw_chips(3)
     ref, port = dlib_reference_embed_bgr(chips), _port(chips)
     assert _cosines(ref, port).min() >= 0.9999
@@ -71,3 +72,14 @@ def test_add_zero_padded_is_dlib_add():
 def test_rejects_wrong_input_size(weights_path):
     with pytest.raises(ValueError, match="150"):
         load_recognizer()(torch.zeros(1, 3, 112, 112))
+
+
+def test_non_finite_weights_are_rejected(weights_bytes, tmp_path):
+    # The first con's parameters start 11 bytes after its record name (tensor header).
+    start = weights_bytes.index(b"con_4") + len("con_4") + 11
+    data = bytearray(weights_bytes)
+    data[start + 40:start + 44] = np.array([np.nan], dtype="<f4").tobytes()
+    corrupt = tmp_path / "nan.dat"
+    corrupt.write_bytes(bytes(data))
+    with pytest.raises(ModelFileError, match="non-finite"):
+        build_recognizer(corrupt)
