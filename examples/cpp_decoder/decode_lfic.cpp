@@ -158,7 +158,8 @@ struct TensorRTRunner : Runner {
         const auto h = static_cast<int32_t>(in.padded_h), w = static_cast<int32_t>(in.padded_w);
         const float *host[] = {in.planes.data(), in.log2_block.data(), &in.step};
         const char *names[] = {"planes", "log2_block", "step"};
-        const nvinfer1::Dims4 shapes[] = {{1, 3, h, w}, {1, 1, h, w}, {1, 1, 1, 1}};
+        const nvinfer1::Dims4 shapes[] = {nvinfer1::Dims4(1, 3, h, w), nvinfer1::Dims4(1, 1, h, w),
+                                          nvinfer1::Dims4(1, 1, 1, 1)};
         const size_t counts[] = {in.planes.size(), in.log2_block.size(), 1};
         std::vector<float> out(3 * in.padded_h * in.padded_w);
 
