@@ -44,13 +44,16 @@ class PyAVFrames:
         self.backend = f"PyAV {av.__version__} (FFmpeg)"
 
     def __iter__(self) -> Iterator[Tuple[np.ndarray, float]]:
+        # Times count from the stream's start (MP4 edit lists often start it above 0).
+        start = self.stream.start_time or 0
         index = 0
         for frame in self.container.decode(self.stream):
-            seconds = frame.time
-            if seconds is None:  # no timestamps (some raw streams): count frames instead
+            if frame.pts is None:  # no timestamps (some raw streams): count frames instead
                 seconds = index / self.fps if self.fps else float(index)
+            else:
+                seconds = float((frame.pts - start) * self.stream.time_base)
             index += 1
-            yield frame.to_ndarray(format="bgr24"), float(seconds)
+            yield frame.to_ndarray(format="bgr24"), seconds
 
     def close(self) -> None:
         self.container.close()
