@@ -287,6 +287,9 @@ def parse_loss_metric_network(data: bytes, template: Sequence[LayerSpec],
     if (len(template) < 2 or template[0].kind != "input_rgb_image_sized"
             or template[1].kind not in _DETAILS):
         raise ValueError("the template must start with the input layer and a computational layer")
+    unknown = {spec.kind for spec in template[1:]} - set(_DETAILS) - {"tag", "skip"}
+    if unknown:
+        raise ValueError(f"unsupported layer kinds {sorted(unknown)}")
     r = _Reader(data, name)
     r.version((1,), "loss layer")
     r.tag_string("loss_metric_2", "loss")
@@ -298,16 +301,15 @@ def parse_loss_metric_network(data: bytes, template: Sequence[LayerSpec],
     for depth, spec in enumerate(reversed(computational)):
         if spec.kind in ("tag", "skip"):
             r.version((1,), f"{spec.kind} layer")
-        elif spec.kind in _DETAILS:
+        else:
             on_input = depth == len(computational) - 1
             r.version((3,) if on_input else (2,), f"{spec.kind} layer wrapper")
-        else:
-            raise ValueError(f"unsupported layer kind {spec.kind!r}")
 
     layers = [DlibLayer(template[0], _input_rgb_image_sized(r, template[0]))]
     for index, spec in enumerate(computational):
-        details = {} if spec.kind in ("tag", "skip") else _DETAILS[spec.kind](r, spec)
+        details: Dict[str, Any] = {}
         if spec.kind not in ("tag", "skip"):
+            details = _DETAILS[spec.kind](r, spec)
             _layer_state(r, on_input=index == 0)
         layers.append(DlibLayer(spec, details))
     if r.pos != len(r.data):
