@@ -121,7 +121,7 @@ def run(args: argparse.Namespace) -> int:
             with tqdm(total=len(indices), desc=f"{name} {setting}", unit="img",
                       disable=args.quiet) as bar:
                 arrays = measure_codec(codec, crops.crops112, indices, embed, store,
-                                       progress=bar.update)
+                                       progress=bar.update, fresh=args.fresh)
             sizes = arrays["bytes"][indices]
             result = _record(
                 evaluate(arrays["descriptors"]), codec=name, setting=setting,
@@ -177,6 +177,9 @@ def register(subparsers) -> argparse.ArgumentParser:
     parser.add_argument("--threads", type=int, default=1,
                         help="recognizer threads (default 1: the machine is shared)")
     parser.add_argument("--far", type=float, default=1e-3, help="FAR for TAR@FAR (default 1e-3)")
+    parser.add_argument("--fresh", action="store_true",
+                        help="recompute the codecs' cached results (a codec family's "
+                             "description is its cache key)")
     parser.add_argument("--quiet", action="store_true", help="no progress bars")
     parser.set_defaults(func=_main)
     return parser

@@ -46,11 +46,13 @@ class MeasurementStore:
     def path(self, codec: str, setting) -> Path:
         return self.folder / codec / f"{setting}.npz"
 
-    def load(self, codec: str, setting, n_images: int, tag: str) -> Dict[str, np.ndarray]:
-        """Stored arrays, or fresh empty ones if absent or made by another ``tag``
-        (the codec's description: a changed codec configuration invalidates its cache)."""
+    def load(self, codec: str, setting, n_images: int, tag: str,
+             fresh: bool = False) -> Dict[str, np.ndarray]:
+        """Stored arrays, or empty ones if ``fresh``, absent, or made by another ``tag``
+        (it holds the codec's description: a changed codec configuration invalidates its
+        cache)."""
         path = self.path(codec, setting)
-        if path.is_file():
+        if path.is_file() and not fresh:
             with np.load(path) as stored:
                 arrays = {k: stored[k] for k in stored.files}
             if str(arrays.get("tag")) == tag and len(arrays["done"]) == n_images:
@@ -74,11 +76,13 @@ class MeasurementStore:
 
 def measure_codec(codec: Codec, crops112: np.ndarray, indices: np.ndarray, embed: Embed,
                   store: MeasurementStore, chunk: int = 512,
-                  progress: Optional[Callable[[int], None]] = None) -> Dict[str, np.ndarray]:
+                  progress: Optional[Callable[[int], None]] = None,
+                  fresh: bool = False) -> Dict[str, np.ndarray]:
     """Bytes, PSNR, SSIM and descriptors of ``crops112[indices]`` through ``codec``
-    (arrays over all crops; entries outside ``indices`` may be unset, see ``done``)."""
+    (arrays over all crops; entries outside ``indices`` may be unset, see ``done``).
+    ``fresh``: ignore cached results (e.g. a retrained model under the same name)."""
     tag = f"{codec.name}:{codec.setting}:{codec_family(codec.name).description}"
-    arrays = store.load(codec.name, codec.setting, len(crops112), tag)
+    arrays = store.load(codec.name, codec.setting, len(crops112), tag, fresh)
     todo = np.asarray(indices)[~arrays["done"][indices]]
     if progress is not None:
         progress(len(indices) - len(todo))

@@ -83,3 +83,14 @@ def test_references_are_resized_to_the_recognizer_input(tmp_path):
     descriptors = measure_reference("small", crops(5), np.arange(5), fake_embed, store)
     assert descriptors.shape == (5, 128)
     np.testing.assert_allclose(descriptors[:, 0], crops(5)[:, :, :, 0].mean(axis=(1, 2)), atol=2)
+
+
+def test_fresh_ignores_the_cache(tmp_path, family):
+    from cvlfic.codecs import create_codec
+
+    store = MeasurementStore("fake", root=tmp_path)
+    measure_codec(create_codec(family, 4), crops(), np.arange(3), fake_embed, store)
+    seen = []
+    measure_codec(create_codec(family, 4), crops(), np.arange(3),
+                  lambda c: seen.append(len(c)) or fake_embed(c), store, fresh=True)
+    assert seen == [3]
