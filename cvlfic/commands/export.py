@@ -8,6 +8,7 @@ sizes and crop sizes; the command fails if the outputs differ by more than the l
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import json
 import shutil
 import time
@@ -143,9 +144,7 @@ def run_tensorrt(args, model_dir: Path, meta: dict, out: Path) -> bool:
     from cvlfic.backends.onnx_runtime import OnnxDecoderRunner
     from cvlfic.backends.tensorrt_runtime import ShapeProfile, TensorRTDecoderRunner
 
-    try:
-        import tensorrt  # noqa: F401
-    except ImportError:
+    if importlib.util.find_spec("tensorrt") is None:
         raise SystemExit("TensorRT is not installed: pip install 'cvlfic[tensorrt]' on an NVIDIA "
                          "GPU (on a Jetson, use JetPack's python3-libnvinfer); see docs/gpu.md")
     try:
