@@ -12,6 +12,7 @@ from typing import List, Optional
 SUBCOMMAND_MODULES = [
     "cvlfic.commands.demo",
     "cvlfic.commands.codec_files",
+    "cvlfic.commands.export",
     "cvlfic.video.commands",
     "cvlfic.eval.bench",
     "cvlfic.train.cli",

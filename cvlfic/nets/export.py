@@ -35,7 +35,7 @@ def export_onnx(decoder: RapDecoder, path: Path, opset: int = 17) -> None:
                torch.full((1, 1, 1, 1), 1 / 7))
     dynamic = {name: {0: "batch", 2: "height", 3: "width"} for name in ONNX_INPUTS[:2] + [ONNX_OUTPUT]}
     dynamic["step"] = {0: "batch"}
-    torch.onnx.export(_PaddedGraph(decoder), example, str(path), input_names=ONNX_INPUTS,
+    torch.onnx.export(_PaddedGraph(decoder).eval(), example, str(path), input_names=ONNX_INPUTS,
                       output_names=[ONNX_OUTPUT], dynamic_axes=dynamic, opset_version=opset,
                       dynamo=False)
 
