@@ -26,8 +26,14 @@ void for_each_block(const Layout &l, const uint8_t *mask, F &&visit) {
         }
 }
 
-inline int rounded_mean(unsigned sum, size_t count) {
-    return static_cast<int>((sum + count / 2) / count);
+// Block sides are powers of two: means are shifts.
+inline int log2_of(size_t n) {
+    int s = 0;
+    while ((size_t{1} << s) < n) ++s;
+    return s;
+}
+inline int rounded_mean(unsigned sum, int log2_count) {
+    return static_cast<int>((sum + ((1u << log2_count) >> 1)) >> log2_count);
 }
 
 struct Prediction {
@@ -37,27 +43,28 @@ struct Prediction {
 
 // From the already reconstructed pixels around the block: mean of the column to the left,
 // mean of the row above, the pixel above-left. v1 predicts with MED (LOCO-I) on them.
-Prediction predict(const uint8_t *plane, size_t stride, size_t x0, size_t y0, size_t n, int levels,
+Prediction predict(const uint8_t *plane, size_t stride, size_t x0, size_t y0, size_t n, const Quantizer &qz,
                    bool med) {
+    const int log2n = log2_of(n);
     if (x0 == 0 && y0 == 0) return {128, 0};
     if (y0 == 0) {
         unsigned sum = 0;
         for (size_t i = 0; i < n; ++i) sum += plane[i * stride + x0 - 1];
-        return {med ? rounded_mean(sum, n) : plane[x0 - 1], 0};
+        return {med ? rounded_mean(sum, log2n) : plane[x0 - 1], 0};
     }
     const uint8_t *above = plane + (y0 - 1) * stride + x0;
     if (x0 == 0) {
         unsigned sum = 0;
         for (size_t i = 0; i < n; ++i) sum += above[i];
-        return {med ? rounded_mean(sum, n) : above[0], 0};
+        return {med ? rounded_mean(sum, log2n) : above[0], 0};
     }
     unsigned sl = 0, sa = 0;
     for (size_t i = 0; i < n; ++i) {
         sl += plane[(y0 + i) * stride + x0 - 1];
         sa += above[i];
     }
-    const int a = rounded_mean(sl, n), b = rounded_mean(sa, n), c = above[-1];
-    const int qa = quantize(a, levels), qb = quantize(b, levels), qc = quantize(c, levels);
+    const int a = rounded_mean(sl, log2n), b = rounded_mean(sa, log2n), c = above[-1];
+    const int qa = qz.q[a], qb = qz.q[b], qc = qz.q[c];
     const int act = activity_bucket(std::abs(qa - qc) + std::abs(qb - qc));
     if (!med) return {above[0], act};  // the paper's DPCM: the value above
     const int lo = std::min(a, b), hi = std::max(a, b);
@@ -65,8 +72,18 @@ Prediction predict(const uint8_t *plane, size_t stride, size_t x0, size_t y0, si
     return {value, act};
 }
 
+// Sets an n x n block to one value; n is 1, 2, 4, 8 or 16, so rows are a few word stores
+// (memset calls would cost more than the stores).
 void fill(uint8_t *plane, size_t stride, size_t x0, size_t y0, size_t n, uint8_t value) {
-    for (size_t i = 0; i < n; ++i) std::memset(plane + (y0 + i) * stride + x0, value, n);
+    const uint64_t word = value * 0x0101010101010101ull;
+    uint8_t *row = plane + y0 * stride + x0;
+    for (size_t i = 0; i < n; ++i, row += stride) {
+        if (n >= 8) {
+            for (size_t x = 0; x < n; x += 8) std::memcpy(row + x, &word, 8);
+        } else {
+            std::memcpy(row, &word, n);
+        }
+    }
 }
 
 template <class Bin>
@@ -86,6 +103,7 @@ template <class Bin>
 void code_blocks(const Layout &l, const uint8_t *mask, const uint8_t *q, Bin &bin, Contexts &c,
                  const ModelOptions &opt, Planes &rec, std::vector<uint8_t> *residuals) {
     const int levels = l.levels;
+    const Quantizer &qz = *l.quant;
     const Profile &prof = *l.profile;
     const int ref = prof.order[0];
     const bool cross = prof.cross_plane && opt.med;
@@ -93,8 +111,8 @@ void code_blocks(const Layout &l, const uint8_t *mask, const uint8_t *q, Bin &bi
     size_t i = 0;
     for_each_block(l, mask, [&](int p, int s, int k, size_t x0, size_t y0, size_t n) {
         uint8_t *plane = rec.plane(p);
-        const Prediction pr = predict(plane, rec.w, x0, y0, n, levels, opt.med);
-        int qpred = quantize(pr.value, levels);
+        const Prediction pr = predict(plane, rec.w, x0, y0, n, qz, opt.med);
+        int qpred = qz.q[pr.value];
         int act = opt.contexts ? pr.activity : 0;
         if (cross && p != ref) {
             // Cross-plane (profiles whose planes share block sizes): the co-located block of
@@ -109,7 +127,7 @@ void code_blocks(const Layout &l, const uint8_t *mask, const uint8_t *q, Bin &bi
         const int value = code_residual(bin, c, cls, size, act, q ? q[i++] : 0, qpred, levels);
         if (p == ref) ref_residual[k] = value - qpred;  // k: raster index inside the region
         if (residuals) residuals->push_back(static_cast<uint8_t>(value - qpred));
-        fill(plane, rec.w, x0, y0, n, static_cast<uint8_t>(dequantize(value, levels)));
+        fill(plane, rec.w, x0, y0, n, qz.d[value]);
     });
 }
 
@@ -144,7 +162,7 @@ std::vector<uint8_t> pool_blocks(const Layout &l, const Planes &planes, const ui
         unsigned sum = 0;
         for (size_t y = 0; y < n; ++y, src += planes.w)
             for (size_t x = 0; x < n; ++x) sum += src[x];
-        q.push_back(static_cast<uint8_t>(quantize(rounded_mean(sum, n * n), l.levels)));
+        q.push_back(l.quant->q[rounded_mean(sum, 2 * log2_of(n))]);
     });
     return q;
 }
@@ -153,7 +171,7 @@ void fill_blocks(const Layout &l, const uint8_t *mask, const std::vector<uint8_t
     rec.resize(l.padded_w, l.padded_h);
     size_t i = 0;
     for_each_block(l, mask, [&](int p, int, int, size_t x0, size_t y0, size_t n) {
-        fill(rec.plane(p), rec.w, x0, y0, n, static_cast<uint8_t>(dequantize(q[i++], l.levels)));
+        fill(rec.plane(p), rec.w, x0, y0, n, l.quant->d[q[i++]]);
     });
 }
 

@@ -27,9 +27,23 @@ int code_of_levels(int levels) {
     return -1;
 }
 
+const Quantizer &quantizer(int levels) {
+    static const struct Tables {
+        Quantizer t[kNumLevelCodes];
+        Tables() {
+            for (int c = 0; c < kNumLevelCodes; ++c)
+                for (int v = 0; v < 256; ++v) {
+                    t[c].q[v] = static_cast<uint8_t>(quantize(v, kLevels[c]));
+                    t[c].d[v] = static_cast<uint8_t>(v < kLevels[c] ? dequantize(v, kLevels[c]) : 255);
+                }
+        }
+    } tables;
+    return tables.t[code_of_levels(levels)];
+}
+
 Layout make_layout(const Profile &profile, int levels, size_t height, size_t width) {
     const size_t r = static_cast<size_t>(profile.region);
-    Layout l{&profile, levels, height, width, 0, 0, (height + r - 1) / r, (width + r - 1) / r};
+    Layout l{&profile, levels, &quantizer(levels), height, width, 0, 0, (height + r - 1) / r, (width + r - 1) / r};
     l.padded_h = l.mask_h * r;
     l.padded_w = l.mask_w * r;
     return l;

@@ -27,19 +27,27 @@ const Profile *find_profile(int id);          // nullptr if unknown
 int levels_of_code(int code);                 // L for a 4-bit code
 int code_of_levels(int levels);               // -1 if L is not in the table
 
+// Pooled value quantization (format v1).
+inline int quantize(int v, int levels) { return (v * (levels - 1) + 127) / 255; }
+inline int dequantize(int q, int levels) { return (q * 255 + (levels - 1) / 2) / (levels - 1); }
+
+// The same as lookup tables (hot loops): q[v] = quantize(v), d[q] = dequantize(q).
+struct Quantizer {
+    uint8_t q[256];
+    uint8_t d[256];
+};
+const Quantizer &quantizer(int levels);  // levels must be in the table
+
 // Geometry of one image under one profile: padded planes and the mask grid.
 struct Layout {
     const Profile *profile;
     int levels;
+    const Quantizer *quant;
     size_t height, width;     // image
     size_t padded_h, padded_w;
     size_t mask_h, mask_w;
 };
 
 Layout make_layout(const Profile &profile, int levels, size_t height, size_t width);
-
-// Pooled value quantization (format v1).
-inline int quantize(int v, int levels) { return (v * (levels - 1) + 127) / 255; }
-inline int dequantize(int q, int levels) { return (q * 255 + (levels - 1) / 2) / (levels - 1); }
 
 }  // namespace cvlfic
