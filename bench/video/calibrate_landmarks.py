@@ -19,6 +19,7 @@ from cvlfic import datasets
 from cvlfic.face import detect_faces
 from cvlfic.face.detect import landmarks_for_box
 from cvlfic.video.blazeface import BlazeFace
+from cvlfic.video.landmarks import similarity
 
 SIZE, PADDING = 112, 0.25
 
@@ -61,7 +62,6 @@ def main():
     blaze_template = np.mean(blaze_chip, 0)
     box = np.mean(box_rel, 0)
     # How far each landmark route lands from dlib's own points, in chip pixels.
-    from cvlfic.video.landmarks import similarity
     for name, index in images:
         bgr = cv2.imread(str(datasets.lfw_image_path(name, index)))
         faces = detect_faces(bgr, detector="hog")
@@ -71,7 +71,8 @@ def main():
         face, det = faces[0], max(found, key=lambda d: d.score)
         l, t, r, b = det.box
         w, h = r - l, b - t
-        mapped = (int(l + box[0] * w), int(t + box[1] * h), int(l + box[2] * w), int(t + box[3] * h))
+        mapped = (int(l + box[0] * w), int(t + box[1] * h),
+                  int(l + box[2] * w), int(t + box[3] * h))
         rgb = np.ascontiguousarray(bgr[:, :, ::-1])
         on_box = landmarks_for_box(rgb, mapped)
         m = similarity(blaze_template, det.keypoints[:4])  # chip -> image

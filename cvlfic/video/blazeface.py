@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import importlib.util
 from dataclasses import dataclass
-from functools import lru_cache
 from pathlib import Path
 from typing import List, Optional, Tuple
 
@@ -122,8 +121,3 @@ class BlazeFace:
             found.append(Detection(tuple(float(v) for v in box), points[i].astype(np.float32),
                                    float(scores[keep][i])))
         return found
-
-
-@lru_cache(maxsize=None)
-def shared_detector(variant: str = "full") -> BlazeFace:
-    return BlazeFace(variant)

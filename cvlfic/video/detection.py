@@ -64,7 +64,8 @@ class FrameDetector:
         self.upsample = upsample
         self.detect_every = detect_every
         self.use_dlib = have_dlib_landmarks()
-        self._blazeface = blazeface.BlazeFace("full", min_score) if self.name == "blazeface" else None
+        self._blazeface = (blazeface.BlazeFace("full", min_score)
+                           if self.name == "blazeface" else None)
         self._since_detection = 0
         self._faces: List[Face] = []
         self._gray: Optional[np.ndarray] = None

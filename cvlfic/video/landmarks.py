@@ -17,11 +17,11 @@ from cvlfic.face import STANDARD_SIZE, Face, align_face
 from cvlfic.face.detect import _dlib
 
 # dlib's 5 points (its order) in the 112 px standard crop: where get_face_chip puts them.
-DLIB_TEMPLATE_112 = np.array(
-    [[82.372, 34.457], [66.687, 34.889], [27.264, 34.606], [42.856, 34.964], [54.618, 64.911]], np.float32)
+DLIB_TEMPLATE_112 = np.array([[82.372, 34.457], [66.687, 34.889], [27.264, 34.606],
+                              [42.856, 34.964], [54.618, 64.911]], np.float32)
 # BlazeFace's right eye, left eye, nose tip and mouth centre in the same crop.
-BLAZEFACE_TEMPLATE_112 = np.array(
-    [[35.244, 34.309], [75.966, 34.871], [55.176, 59.228], [55.278, 79.919]], np.float32)
+BLAZEFACE_TEMPLATE_112 = np.array([[35.244, 34.309], [75.966, 34.871], [55.176, 59.228],
+                                   [55.278, 79.919]], np.float32)
 # dlib's HOG box relative to BlazeFace's box (left, top, right, bottom in box widths/heights):
 # dlib's predictor was trained on HOG boxes, so it is given one of that shape.
 HOG_BOX_FROM_BLAZEFACE = (0.0419, 0.045, 0.9931, 0.9916)
