@@ -130,39 +130,51 @@ def _scan(buf) -> Iterator[Item]:
     elif version != VERSION:
         raise CorruptStreamError(f"face stream version {version} is not supported "
                                  f"(this reader reads {VERSION})")
-    pos, bad_from = _FILE_HEADER.size, None
+    pos, bad_from, reason = _FILE_HEADER.size, None, ""
     while pos < size:
-        found = _record_at(buf, pos, size)
-        if found is None:  # no intact record header here: skip to the next marker
-            if bad_from is None:
-                bad_from = pos
-            nxt = buf.find(MARKER, pos + 1)
-            pos = size if nxt < 0 else nxt
-            continue
-        if bad_from is not None:
-            yield Damage(bad_from, pos - bad_from, "corrupt", "no intact record")
-            bad_from = None
-        kind, start, end = found
-        if end > size:
-            yield Damage(pos, size - pos, "truncated", "file ends inside a record")
+        found = _record_at(buf, pos)
+        if found is not None:
+            kind, start, end = found
+            if end <= size:
+                payload = buf[start:end - _CRC.size]
+                if zlib.crc32(payload) == _CRC.unpack(buf[end - _CRC.size:end])[0]:
+                    if bad_from is not None:
+                        yield Damage(bad_from, pos - bad_from, "corrupt", reason)
+                        bad_from = None
+                    if kind in _CLASSES:
+                        try:
+                            yield _CLASSES[kind].from_payload(payload)
+                        except CorruptStreamError as exc:  # intact bytes that do not parse
+                            yield Damage(pos, end - pos, "corrupt", str(exc))
+                    pos = end
+                    continue
+        if bad_from is None:
+            bad_from = pos
+            reason = ("no intact record header" if found is None else
+                      "file ends inside a record" if found[2] > size else
+                      "record payload checksum mismatch")
+        # Resynchronise on the next intact header rather than trusting this record's length:
+        # after a crash, a writer appends new records right after a cut one.
+        nxt = _next_record(buf, pos + 1)
+        if nxt < 0:
+            yield _tail_damage(buf, bad_from, size, reason)
             return
-        payload = buf[start:end - _CRC.size]
-        if zlib.crc32(payload) != _CRC.unpack(buf[end - _CRC.size:end])[0]:
-            yield Damage(pos, end - pos, "corrupt", "record payload checksum mismatch")
-        elif kind in _CLASSES:
-            try:
-                yield _CLASSES[kind].from_payload(payload)
-            except CorruptStreamError as exc:  # intact bytes that do not parse
-                yield Damage(pos, end - pos, "corrupt", str(exc))
-        pos = end
-    if bad_from is not None:
-        tail = buf[bad_from:size]
-        cut = len(tail) < _RECORD_HEADER.size and MARKER.startswith(tail[:len(MARKER)])
-        yield Damage(bad_from, size - bad_from, "truncated" if cut else "corrupt",
-                     "file ends inside a record header" if cut else "no intact record")
+        pos = nxt
 
 
-def _record_at(buf, pos: int, size: int):
+def _tail_damage(buf, offset: int, size: int, reason: str) -> Damage:
+    """Damage reaching the end of the file: ``truncated`` when it is one record cut short
+    (the one being written), else ``corrupt``."""
+    found = _record_at(buf, offset)
+    tail = buf[offset:offset + len(MARKER)]
+    cut = (found is not None and found[2] > size) or \
+        (found is None and size - offset < _RECORD_HEADER.size and MARKER.startswith(tail))
+    if cut:
+        return Damage(offset, size - offset, "truncated", "file ends inside a record")
+    return Damage(offset, size - offset, "corrupt", reason)
+
+
+def _record_at(buf, pos: int):
     """``(type, payload start, record end)`` if an intact record header starts at ``pos``."""
     head = buf[pos:pos + _RECORD_HEADER.size]
     if len(head) < _RECORD_HEADER.size or head[:4] != MARKER:
@@ -172,6 +184,15 @@ def _record_at(buf, pos: int, size: int):
         return None
     start = pos + _RECORD_HEADER.size
     return kind, start, start + length + _CRC.size
+
+
+def _next_record(buf, pos: int) -> int:
+    """Offset of the next intact record header at or after ``pos``, or -1."""
+    while True:
+        pos = buf.find(MARKER, pos)
+        if pos < 0 or _record_at(buf, pos) is not None:
+            return pos
+        pos += 1
 
 
 def read_face_stream(source: Union[str, Path, bytes], strict: bool = False) -> Iterator[Item]:

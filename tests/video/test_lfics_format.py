@@ -157,3 +157,20 @@ def test_unsupported_version_is_refused(stream):
     future = head + struct.pack("<I", zlib.crc32(head)) + data[16:]
     with pytest.raises(CorruptStreamError, match="version 99"):
         list(read_face_stream(future))
+
+
+def test_append_after_a_crash_keeps_the_new_records(tmp_path, stream, records):
+    data, spans = stream
+    path = tmp_path / "crashed.lfics"
+    cut_at = spans[2][0] + 40  # inside the second face record
+    path.write_bytes(data[:cut_at])
+    with FaceStreamWriter(path) as writer:  # a restarted writer appends
+        writer.write(StreamInfo({"restart": 1}))
+        writer.write(records[2])
+    items = list(read_face_stream(path))
+    damage = [i for i in items if isinstance(i, Damage)]
+    assert len(damage) == 1 and damage[0].kind == "corrupt"
+    assert (damage[0].offset, damage[0].length) == (spans[2][0], 40)
+    got = faces_of(items)
+    assert len(got) == 2 and same(got[0], records[0]) and same(got[1], records[2])
+    assert [i.fields for i in items if isinstance(i, StreamInfo)][-1] == {"restart": 1}
