@@ -12,9 +12,6 @@
 
 namespace cvlfic {
 
-// Adaptive probability of a 0 bit, in 1/65536. Adapts like a KT estimator (rate 1/(n+2))
-// for the first observations, then at a fixed rate 1/kRateLimit: fast learning matters
-// because a face only has a few hundred symbols.
 // Adaptation rates 1/(n+2) in 1/65536.
 struct RateTable {
     uint32_t v[64];
@@ -24,9 +21,12 @@ struct RateTable {
 };
 constexpr RateTable kRates{};
 
+// Adaptive probability of a 0 bit, in 1/65536. Adapts like a KT estimator (rate 1/(n+2))
+// for the first observations, then at a fixed rate 1/kRateLimit: fast learning matters
+// because a face only has a few hundred symbols.
 class Prob {
 public:
-    static constexpr uint32_t kRateLimit = 24;  // <= 33
+    static constexpr uint32_t kRateLimit = 24;  // <= 65 (size of kRates)
     static constexpr uint32_t kMin = 64, kMax = 65536 - 64;
 
     Prob() = default;
