@@ -12,18 +12,27 @@ import numpy as np
 SHEET_NAME = "contact_sheet.png"
 
 
+def load_codec(model, threads):
+    from cvlfic.errors import ModelFileError
+    from cvlfic.lfic import Codec
+
+    try:
+        return Codec(model, threads=threads)
+    except (FileNotFoundError, ModelFileError) as exc:
+        raise SystemExit(f"cannot load the codec model: {exc}")
+
+
 def run_video(args: argparse.Namespace) -> int:
     from tqdm import tqdm
 
     import cvlfic
-    from cvlfic.lfic import Codec
     from cvlfic.video.encoder import FaceStreamEncoder
     from cvlfic.video.lfics import FaceStreamWriter
     from cvlfic.video.records import StreamInfo
     from cvlfic.video.sources import open_source
 
     cv2.setNumThreads(args.threads)
-    codec = Codec(args.model, threads=args.threads)
+    codec = load_codec(args.model, args.threads)
     try:
         encoder = FaceStreamEncoder(codec, quality=args.quality, bpp=args.bpp,
                                     max_bytes=args.max_bytes, detector=args.detector,
@@ -113,13 +122,12 @@ def labelled(face: np.ndarray, text: str) -> np.ndarray:
 def run_unpack(args: argparse.Namespace) -> int:
     from tqdm import tqdm
 
-    from cvlfic.lfic import Codec
     from cvlfic.video.decoder import FaceStreamDecoder
 
     if not args.input.is_file():
         raise SystemExit(f"no such file: {args.input}")
     args.output.mkdir(parents=True, exist_ok=True)
-    decoder = FaceStreamDecoder(Codec(args.model, threads=args.threads), args.batch,
+    decoder = FaceStreamDecoder(load_codec(args.model, args.threads), args.batch,
                                 on_damage=lambda d: tqdm.write(f"{args.input}: {d}",
                                                                file=sys.stderr))
     tiles, count = [], 0
