@@ -1,6 +1,8 @@
 """The .lfics face stream: cut at every byte, flip every byte, never more than a report."""
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from cvlfic.errors import CorruptStreamError
 from cvlfic.video.lfics import (MARKER, Damage, FaceStreamWriter, file_header, pack_record,
@@ -174,3 +176,21 @@ def test_append_after_a_crash_keeps_the_new_records(tmp_path, stream, records):
     got = faces_of(items)
     assert len(got) == 2 and same(got[0], records[0]) and same(got[1], records[2])
     assert [i.fields for i in items if isinstance(i, StreamInfo)][-1] == {"restart": 1}
+
+
+@settings(max_examples=300, deadline=None)
+@given(data=st.data())
+def test_random_overwrites_lose_only_what_they_touch(stream, records, data):
+    file_bytes, spans = stream
+    start = data.draw(st.integers(0, len(file_bytes) - 1))
+    junk = data.draw(st.binary(min_size=1, max_size=64))
+    bad = bytearray(file_bytes)
+    bad[start:start + len(junk)] = junk
+    bad = bytes(bad[:len(file_bytes)])
+    touched = {k for k, (a, b) in enumerate(spans)
+               if a < start + len(junk) and start < b and bad[a:b] != file_bytes[a:b]}
+    got = faces_of(read_face_stream(bad))
+    expected = [r for k, r in enumerate(records, 1) if k not in touched]
+    # nothing damaged comes back, nothing untouched is lost
+    assert len(got) == len(expected)
+    assert all(same(a, b) for a, b in zip(got, expected))
