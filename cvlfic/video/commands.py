@@ -60,6 +60,7 @@ def run_video(args: argparse.Namespace) -> int:
         "cvlfic": cvlfic.__version__, "started": time.strftime("%Y-%m-%dT%H:%M:%S%z")}))
     read_s = write_s = 0.0
     processed = 0
+    failure = None
     start = time.perf_counter()
     bar = tqdm(total=total, unit="frame", desc="video", disable=args.quiet)
     try:
@@ -67,7 +68,11 @@ def run_video(args: argparse.Namespace) -> int:
         index = -1
         while args.max_frames is None or processed < args.max_frames:
             t0 = time.perf_counter()
-            item = next(frames, None)
+            try:
+                item = next(frames, None)
+            except OSError as exc:  # a stream that breaks off: keep what was written
+                failure = f"input failed after {index + 1} frames: {exc}"
+                break
             read_s += time.perf_counter() - t0
             if item is None:
                 break
@@ -98,6 +103,9 @@ def run_video(args: argparse.Namespace) -> int:
           f"{writer.bytes_written} bytes written")
     print(f"{processed / max(elapsed, 1e-9):.1f} fps end to end; ms per frame: {per_frame}; "
           f"reader: {source.backend}, detector: {encoder.detector.name}")
+    if failure:
+        print(failure, file=sys.stderr)
+        return 1
     return 0
 
 
