@@ -52,3 +52,19 @@ def test_video_then_unpack(clip, tmp_path, capsys):
     assert main(["unpack", str(cut), "-o", str(tmp_path / "cut"), "-q", "--sheet-only"]) == 0
     assert "truncated" in capsys.readouterr().err
     assert main(["unpack", str(cut), "-o", str(tmp_path / "cut"), "-q", "--strict"]) == 1
+
+
+def test_frame_thinning_and_opencv_reader(clip, tmp_path, capsys):
+    out = tmp_path / "thin.lfics"
+    assert main(["video", clip, "-o", str(out), "--every", "2", "--max-frames", "3",
+                 "--backend", "opencv", "-q"]) == 0
+    assert "3 frames (5 read)" in capsys.readouterr().out
+    items = list(read_face_stream(out))
+    assert "OpenCV" in items[0].fields["reader"] and items[0].fields["frame_step"] == 2
+    assert {i.frame_index for i in items if isinstance(i, FaceRecord)} <= {0, 2, 4}
+
+
+def test_missing_input_is_a_clear_error(tmp_path):
+    with pytest.raises(SystemExit, match="cannot open"):
+        main(["video", str(tmp_path / "none.mp4"), "-o", str(tmp_path / "x.lfics"), "-q",
+              "--backend", "opencv"])
