@@ -31,7 +31,6 @@ import torch
 from cvlfic import datasets
 from cvlfic.face import align_face, detect_faces
 from cvlfic.recognition import FaceEmbedder, dlib_reference_embed_bgr, load_recognizer
-from cvlfic.recognition.reference import _dlib_recognizer
 
 HERE = Path(__file__).resolve().parent
 BATCH = 64
@@ -115,7 +114,6 @@ def port_variants(chips: np.ndarray, threads: int):
         ("torch eager NCHW", infer(contiguous, rgb)),
         ("torch eager channels_last", infer(channels_last, rgb)),
         ("torch jit trace + optimize_for_inference", infer(traced, rgb)),
-        ("onnxruntime (network only)", lambda: ort_embedder._run(rgb.numpy())),
         ("FaceEmbedder torch embed_bgr (incl. BGR->RGB)", lambda: torch_embedder.embed_bgr(chips)),
         ("FaceEmbedder onnxruntime embed_bgr (incl. BGR->RGB)",
          lambda: ort_embedder.embed_bgr(chips)),
@@ -134,10 +132,8 @@ def training_step(threads: int, reps: int) -> dict:
 
 def speed(chips: np.ndarray, reps: int, dlib_reps: int) -> dict:
     chips = chips[:BATCH]
-    rgb_list = [np.ascontiguousarray(c[:, :, ::-1]) for c in chips]
-    dlib_model = _dlib_recognizer()
-    out = {"batch": BATCH, "dlib-bin": best_ms_per_face(
-        lambda: dlib_model.compute_face_descriptor(rgb_list), dlib_reps)}
+    out = {"batch": BATCH,
+           "dlib-bin": best_ms_per_face(lambda: dlib_reference_embed_bgr(chips), dlib_reps)}
     for threads in (1, 2):
         torch.set_num_threads(threads)
         row = {name: best_ms_per_face(run, reps) for name, run in port_variants(chips, threads)}
@@ -203,6 +199,11 @@ def render_readme(results: dict) -> str:
         "`FaceEmbedder.embed_bgr` uses ONNX Runtime by default (`backend=\"auto\"`) and PyTorch",
         "channels-last otherwise; `embed_tensor` (differentiable) always runs PyTorch.",
         "The training row is forward + backward to the input pixels (parameters frozen).",
+        "",
+        "## Commands",
+        "",
+        "    python bench/recognizer/run.py        # this README and results.json (a few minutes)",
+        "    python -m pytest -q tests/recognition  # parser, dlib parity, gradients (seconds)",
         "",
     ]
     return "\n".join(lines)
