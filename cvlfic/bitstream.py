@@ -76,5 +76,6 @@ def analyze(bgr: np.ndarray, mask, profile: int, levels: int, model: int = _core
     """For benchmarks: ``(stats, symbols)``. stats has the ideal code length in bits under the
     coder's adaptive model (``ideal_bits``, ``mask_bits``) and the symbol counts; symbols
     are the coded symbols as bytes (mask indices, then residuals as int8). ``model`` picks
-    v1 (``_core.MODEL_V1``) or a variant for comparison (``MODEL_DPCM``: the paper's eq. 3)."""
+    v1 (``_core.MODEL_V1``) or an untrained variant for comparison (``MODEL_DPCM``: the
+    paper's eq. 3; ``MODEL_V1_PREDICTOR_ONLY``, ``MODEL_DPCM_CONTEXTS``, ``MODEL_V1_UNTRAINED``)."""
     return _core.analyze(bgr, _as_mask(mask), int(profile), int(levels), int(model))

@@ -5,8 +5,9 @@ For uniform masks of 8x8 and 4x4 luma blocks and L = 8 and 24, per face:
   its own adaptive context model (sum of -log2 p over every binary decision);
 - xz (preset 9; .xz container and raw LZMA2) and zlib (level 9; zlib container and raw
   deflate) on the same symbols as bytes (mask indices, then residuals as int8);
-- the v1 predictor/contexts against the paper's DPCM (eq. 3) with one adaptive context,
-  and the two mixes, as ideal code lengths.
+- the v1 model against the paper's DPCM (eq. 3) with one adaptive context, the two mixes
+  and v1 without its trained initial probabilities, as ideal code lengths (the variants
+  all start from untrained probabilities).
 
     python bench/core/compression.py --faces 300 --out bench/core/results
 """
@@ -27,7 +28,8 @@ from chips import load_chips  # noqa: E402
 from cvlfic import _core, bitstream  # noqa: E402
 
 MODELS = {"v1": _core.MODEL_V1, "dpcm_paper": _core.MODEL_DPCM,
-          "med_one_context": _core.MODEL_V1_PREDICTOR_ONLY, "dpcm_v1_contexts": _core.MODEL_DPCM_CONTEXTS}
+          "v1_prediction_one_context": _core.MODEL_V1_PREDICTOR_ONLY, "dpcm_v1_contexts": _core.MODEL_DPCM_CONTEXTS,
+          "v1_untrained": _core.MODEL_V1_UNTRAINED}
 RAW_LZMA = [{"id": lzma.FILTER_LZMA2, "preset": 9 | lzma.PRESET_EXTREME}]
 
 
@@ -88,16 +90,16 @@ def main() -> None:
     chips = load_chips(args.faces)
     rows = [measure(chips, p, b, lv) for p in (1, 0) for b in (8, 4) for lv in (8, 24)]
     lines = ["| profile | block | L | bpp | payload B | ideal B | coder/ideal | vs xz | vs raw LZMA2 | vs zlib"
-             " | vs raw deflate | v1 vs paper DPCM | DPCM B | MED 1-ctx B | DPCM v1-ctx B |",
-             "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|"]
+             " | vs raw deflate | v1 vs paper DPCM | DPCM B | v1-pred 1-ctx B | DPCM v1-ctx B | v1 untrained B |",
+             "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|"]
     for r in rows:
         lines.append(
             f"| {r['profile']} | {r['luma_block']} | {r['levels']} | {r['bpp']:.3f} | {r['mean_payload_bytes']:.1f}"
             f" | {r['mean_ideal_bytes']:.1f} | {r['coder_over_ideal_pct']:+.2f}% | {r['smaller_than_xz_pct']:.1f}%"
             f" | {r['smaller_than_lzma2_raw_pct']:.1f}% | {r['smaller_than_zlib_pct']:.1f}%"
             f" | {r['smaller_than_deflate_raw_pct']:.1f}% | {r['v1_vs_paper_dpcm_pct']:.1f}%"
-            f" | {r['mean_ideal_dpcm_paper']:.1f} | {r['mean_ideal_med_one_context']:.1f}"
-            f" | {r['mean_ideal_dpcm_v1_contexts']:.1f} |")
+            f" | {r['mean_ideal_dpcm_paper']:.1f} | {r['mean_ideal_v1_prediction_one_context']:.1f}"
+            f" | {r['mean_ideal_dpcm_v1_contexts']:.1f} | {r['mean_ideal_v1_untrained']:.1f} |")
     table = "\n".join(lines)
     print(table)
     if args.out:

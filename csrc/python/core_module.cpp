@@ -188,6 +188,7 @@ PYBIND11_MODULE(_core, m) {
     m.attr("MODEL_DPCM") = CVLFIC_MODEL_DPCM;
     m.attr("MODEL_V1_PREDICTOR_ONLY") = CVLFIC_MODEL_V1_PREDICTOR_ONLY;
     m.attr("MODEL_DPCM_CONTEXTS") = CVLFIC_MODEL_DPCM_CONTEXTS;
+    m.attr("MODEL_V1_UNTRAINED") = CVLFIC_MODEL_V1_UNTRAINED;
     m.def("version", &cvlfic_version);
     m.def("num_profiles", &cvlfic_num_profiles);
     m.def("levels_table", [] {

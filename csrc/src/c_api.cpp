@@ -186,12 +186,13 @@ int cvlfic_analyze(const uint8_t *img, size_t height, size_t width, size_t strid
                    const uint8_t *mask, int model, cvlfic_analysis *out, uint8_t *residual_bytes,
                    size_t residual_capacity, size_t *residual_size) {
     return guarded([&] {
-        if (!out || model < CVLFIC_MODEL_V1 || model > CVLFIC_MODEL_DPCM_CONTEXTS) fail(CVLFIC_ERR_ARGUMENT);
+        if (!out || model < CVLFIC_MODEL_V1 || model > CVLFIC_MODEL_V1_UNTRAINED) fail(CVLFIC_ERR_ARGUMENT);
         Planes planes;
         const Layout l = prepare(img, height, width, stride, profile, levels, mask, planes);
         ModelOptions opt;
-        opt.med = model == CVLFIC_MODEL_V1 || model == CVLFIC_MODEL_V1_PREDICTOR_ONLY;
-        opt.contexts = model == CVLFIC_MODEL_V1 || model == CVLFIC_MODEL_DPCM_CONTEXTS;
+        opt.med = model != CVLFIC_MODEL_DPCM && model != CVLFIC_MODEL_DPCM_CONTEXTS;
+        opt.contexts = model != CVLFIC_MODEL_DPCM && model != CVLFIC_MODEL_V1_PREDICTOR_ONLY;
+        opt.trained = model == CVLFIC_MODEL_V1;  // the table was trained for v1 only
         const Analysis a = analyze_payload(l, mask, pool_blocks(l, planes, mask), opt);
         out->ideal_bits = a.bits;
         out->mask_bits = a.mask_bits;

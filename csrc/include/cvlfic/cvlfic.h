@@ -76,11 +76,13 @@ typedef struct cvlfic_analysis {
     size_t binary_decisions;
 } cvlfic_analysis;
 
-/* Model variants for cvlfic_analyze (only CVLFIC_MODEL_V1 is the bitstream's). */
-#define CVLFIC_MODEL_V1 0             /* MED predictor, activity/plane/size contexts */
-#define CVLFIC_MODEL_DPCM 1           /* the paper's DPCM (eq. 3), one adaptive context */
-#define CVLFIC_MODEL_V1_PREDICTOR_ONLY 2  /* MED predictor, one adaptive context */
-#define CVLFIC_MODEL_DPCM_CONTEXTS 3  /* the paper's DPCM with the v1 contexts */
+/* Model variants for cvlfic_analyze. Only CVLFIC_MODEL_V1 is the bitstream's; the others
+ * start from untrained (1/2) probabilities. */
+#define CVLFIC_MODEL_V1 0                 /* v1 prediction, contexts, trained initial probabilities */
+#define CVLFIC_MODEL_DPCM 1               /* the paper's DPCM (eq. 3), one context per decision kind */
+#define CVLFIC_MODEL_V1_PREDICTOR_ONLY 2  /* v1 prediction, one context per decision kind */
+#define CVLFIC_MODEL_DPCM_CONTEXTS 3      /* the paper's DPCM with the v1 contexts */
+#define CVLFIC_MODEL_V1_UNTRAINED 4       /* v1 prediction and contexts, untrained */
 
 CVLFIC_API const char *cvlfic_version(void);      /* library version, "MAJOR.MINOR.PATCH" */
 CVLFIC_API int cvlfic_format_version(void);       /* bitstream version written (1) */
