@@ -26,6 +26,7 @@ def run_video(args: argparse.Namespace) -> int:
     from tqdm import tqdm
 
     import cvlfic
+    from cvlfic.errors import CorruptStreamError
     from cvlfic.video.encoder import FaceStreamEncoder
     from cvlfic.video.lfics import FaceStreamWriter
     from cvlfic.video.records import StreamInfo
@@ -36,7 +37,8 @@ def run_video(args: argparse.Namespace) -> int:
     try:
         encoder = FaceStreamEncoder(codec, quality=args.quality, bpp=args.bpp,
                                     max_bytes=args.max_bytes, detector=args.detector,
-                                    detect_every=args.detect_every, min_face=args.min_face)
+                                    detect_every=args.detect_every, upsample=args.upsample,
+                                    min_face=args.min_face)
     except ImportError as exc:
         raise SystemExit(str(exc))
     try:
@@ -51,7 +53,12 @@ def run_video(args: argparse.Namespace) -> int:
         total = (total + step - 1) // step
     if args.max_frames is not None:
         total = args.max_frames if total is None else min(total, args.max_frames)
-    writer = FaceStreamWriter(args.output, fsync=args.fsync)
+    args.output.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        writer = FaceStreamWriter(args.output, fsync=args.fsync)
+    except CorruptStreamError as exc:  # an existing file that is not a face stream
+        source.close()
+        raise SystemExit(str(exc))
     writer.write(StreamInfo({
         "source": str(args.input), "reader": source.backend, "fps": source.fps,
         "width": source.size[0], "height": source.size[1], "frame_step": step,
@@ -184,6 +191,8 @@ def register(subparsers) -> None:
     video.add_argument("--detect-every", type=int, default=3,
                        help="run the detector every N frames, track faces in between "
                             "(1: detect on every frame; default 3)")
+    video.add_argument("--upsample", type=int, default=0,
+                       help="hog only: double the frame this many times (finds smaller faces)")
     video.add_argument("--min-face", type=int, default=0, help="skip faces narrower than this")
     video.add_argument("--backend", choices=BACKENDS, default="auto",
                        help="frame reader (auto: PyAV when installed, else OpenCV)")

@@ -72,3 +72,11 @@ def test_missing_input_is_a_clear_error(tmp_path):
     with pytest.raises(SystemExit, match="cannot open"):
         main(["video", str(tmp_path / "none.mp4"), "-o", str(tmp_path / "x.lfics"), "-q",
               "--backend", "opencv"])
+
+
+def test_refuses_to_append_to_a_foreign_file(clip, tmp_path):
+    other = tmp_path / "notes.txt"
+    other.write_text("not a face stream")
+    with pytest.raises(SystemExit, match="not a face stream"):
+        main(["video", clip, "-o", str(other), "-q", "--max-frames", "1"])
+    assert other.read_text() == "not a face stream"
