@@ -29,12 +29,15 @@ SCENE_CUT_LEVEL = 25.0
 
 
 def installed_detectors() -> List[str]:
+    # cvlfic.face's hog and haar paths run dlib's predictor whenever dlib is importable, so
+    # they also need its model file (face-recognition-models).
+    landmarks_ok = _dlib() is None or have_dlib_landmarks()
     names = []
     if blazeface.available():
         names.append("blazeface")
-    if _dlib() is not None:
+    if _dlib() is not None and landmarks_ok:
         names.append("hog")
-    if hasattr(cv2, "CascadeClassifier"):
+    if hasattr(cv2, "CascadeClassifier") and landmarks_ok:
         names.append("haar")
     return names
 
