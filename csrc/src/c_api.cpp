@@ -190,7 +190,7 @@ int cvlfic_analyze(const uint8_t *img, size_t height, size_t width, size_t strid
         Planes planes;
         const Layout l = prepare(img, height, width, stride, profile, levels, mask, planes);
         ModelOptions opt;
-        opt.med = model != CVLFIC_MODEL_DPCM && model != CVLFIC_MODEL_DPCM_CONTEXTS;
+        opt.v1_prediction = model != CVLFIC_MODEL_DPCM && model != CVLFIC_MODEL_DPCM_CONTEXTS;
         opt.contexts = model != CVLFIC_MODEL_DPCM && model != CVLFIC_MODEL_V1_PREDICTOR_ONLY;
         opt.trained = model == CVLFIC_MODEL_V1;  // the table was trained for v1 only
         const Analysis a = analyze_payload(l, mask, pool_blocks(l, planes, mask), opt);

@@ -11,7 +11,7 @@
 namespace cvlfic {
 
 struct ModelOptions {
-    bool med = true;        // v1 predictor (false: the paper's DPCM, eq. 3)
+    bool v1_prediction = true;  // false: the paper's DPCM (eq. 3)
     bool contexts = true;   // v1 contexts (false: one context per binary decision kind)
     bool trained = true;    // v1 initial probabilities (false: all 1/2)
 };
