@@ -17,6 +17,8 @@ _LAZY = {
     "detect_faces": "cvlfic.face",
     "align_face": "cvlfic.face",
     "Face": "cvlfic.face",
+    "FaceEmbedder": "cvlfic.recognition",
+    "load_recognizer": "cvlfic.recognition",
 }
 
 __all__ = ["CorruptStreamError", "CvlficError", "ModelFileError", "__version__", *_LAZY]

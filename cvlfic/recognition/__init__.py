@@ -2,10 +2,25 @@
 
 ``FaceEmbedder().embed_bgr(crops)`` gives dlib's 128-D descriptors of aligned crops;
 ``FaceEmbedder().embed_tensor(rgb)`` is the differentiable version for training losses.
+Names load lazily: ``dlib_reference_embed_bgr`` (dlib-bin itself) works without torch.
 """
-from cvlfic.recognition.embedder import FaceEmbedder
-from cvlfic.recognition.reference import dlib_reference_embed_bgr
-from cvlfic.recognition.resnet import DESCRIPTOR_SIZE, INPUT_SIZE, DlibResNet, load_recognizer
+from importlib import import_module
+from typing import Any
 
-__all__ = ["FaceEmbedder", "dlib_reference_embed_bgr", "DlibResNet", "load_recognizer",
-           "DESCRIPTOR_SIZE", "INPUT_SIZE"]
+_LAZY = {
+    "FaceEmbedder": "cvlfic.recognition.embedder",
+    "dlib_reference_embed_bgr": "cvlfic.recognition.reference",
+    "DlibResNet": "cvlfic.recognition.resnet",
+    "load_recognizer": "cvlfic.recognition.resnet",
+    "DESCRIPTOR_SIZE": "cvlfic.recognition.chips",
+    "INPUT_SIZE": "cvlfic.recognition.chips",
+}
+
+__all__ = list(_LAZY)
+
+
+def __getattr__(name: str) -> Any:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module 'cvlfic.recognition' has no attribute {name!r}")
+    return getattr(import_module(module), name)

@@ -15,18 +15,10 @@ import numpy as np
 import torch
 from torch.nn import functional as F
 
-from cvlfic.recognition.resnet import DESCRIPTOR_SIZE, INPUT_SIZE, load_recognizer
+from cvlfic.recognition.chips import DESCRIPTOR_SIZE, INPUT_SIZE, check_crops
+from cvlfic.recognition.resnet import load_recognizer
 
 BACKENDS = ("auto", "onnxruntime", "torch")
-
-
-def check_crops(crops: np.ndarray) -> np.ndarray:
-    """Validate ``N x H x W x 3`` uint8 crops."""
-    if not isinstance(crops, np.ndarray) or crops.dtype != np.uint8:
-        raise TypeError("crops must be a numpy uint8 array of shape N x H x W x 3")
-    if crops.ndim != 4 or crops.shape[3] != 3 or min(crops.shape[1:3]) < 1:
-        raise ValueError(f"crops must be N x H x W x 3 BGR, got shape {crops.shape}")
-    return crops
 
 
 def _to_network_input(bgr: np.ndarray) -> np.ndarray:

@@ -6,8 +6,7 @@ from functools import lru_cache
 import numpy as np
 
 from cvlfic.face.models import RECOGNITION_RESNET, dlib_model_path
-from cvlfic.recognition.embedder import check_crops
-from cvlfic.recognition.resnet import INPUT_SIZE
+from cvlfic.recognition.chips import INPUT_SIZE, check_crops
 
 
 @lru_cache(maxsize=None)

@@ -28,10 +28,9 @@ from torch.nn import functional as F
 
 from cvlfic.errors import ModelFileError
 from cvlfic.face.models import RECOGNITION_RESNET, dlib_model_path
+from cvlfic.recognition.chips import DESCRIPTOR_SIZE, INPUT_SIZE
 from cvlfic.recognition.dlib_format import DlibNetwork, LayerSpec, read_loss_metric_network
 
-INPUT_SIZE = 150
-DESCRIPTOR_SIZE = 128
 
 
 def _block(filters: int, stride: int) -> List[LayerSpec]:
