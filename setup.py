@@ -10,7 +10,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from setuptools import Extension, setup
+from setuptools import Extension, find_packages, setup
 from setuptools.command.build_ext import build_ext
 
 ROOT = Path(__file__).resolve().parent
@@ -50,4 +50,12 @@ class CMakeBuild(build_ext):
         shutil.copytree(Path(self.build_lib).resolve() / "cvlfic" / "_native", target, symlinks=True)
 
 
-setup(ext_modules=[CMakeExtension("cvlfic._core")], cmdclass={"build_ext": CMakeBuild})
+setup(
+    # The top-level plugins/ and models/ folders ship inside the package as cvlfic.plugins and
+    # cvlfic._models (trained weights: nothing is downloaded at run time).
+    packages=[*find_packages(include=["cvlfic", "cvlfic.*"]), "cvlfic.plugins", "cvlfic._models"],
+    package_dir={"cvlfic.plugins": "plugins", "cvlfic._models": "models"},
+    package_data={"cvlfic._models": ["*/*.onnx", "*/*.json", "*/*.pt", "*/*.md"]},
+    ext_modules=[CMakeExtension("cvlfic._core")],
+    cmdclass={"build_ext": CMakeBuild},
+)

@@ -17,6 +17,8 @@ _LAZY = {
     "detect_faces": "cvlfic.face",
     "align_face": "cvlfic.face",
     "Face": "cvlfic.face",
+    "FaceStreamEncoder": "cvlfic.video",
+    "FaceStreamDecoder": "cvlfic.video",
     "FaceEmbedder": "cvlfic.recognition",
     "load_recognizer": "cvlfic.recognition",
 }
