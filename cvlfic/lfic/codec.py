@@ -15,7 +15,8 @@ import numpy as np
 from cvlfic import bitstream
 from cvlfic.backends.inputs import decoder_inputs
 from cvlfic.errors import CorruptStreamError
-from cvlfic.lfic.mask_search import greedy_sequence, longest_fitting_prefix, mask_from_sequence
+from cvlfic.lfic.mask_search import (greedy_sequence, longest_fitting_prefix, mask_from_sequence,
+                                     sequence_costs)
 from cvlfic.lfic.model_files import DEFAULT_MODEL, find_model, model_metadata
 from cvlfic.lfic.region_errors import RegionErrors
 
@@ -95,14 +96,14 @@ class Codec:
         return bitstream.encode_pooled(face, mask, self.profile_id, levels)
 
     def levels_for_budget(self, shape, budget: int):
-        """Level counts worth trying at this rate: the two calibrated entries around it."""
+        """Level counts worth trying at this rate: the calibrated one nearest to it (in log
+        rate), or every candidate for a model without calibration."""
         if not self.rate_levels:
             return self.level_candidates
         bpp = 8.0 * budget / (shape[0] * shape[1])
-        rates = [r for r, _ in self.rate_levels]
-        at = int(np.searchsorted(rates, bpp))
-        pairs = self.rate_levels[max(0, at - 1):at + 1]
-        return tuple(sorted({levels for _, levels in pairs}))
+        rates = np.log([r for r, _ in self.rate_levels])
+        nearest = int(np.argmin(np.abs(rates - np.log(max(bpp, 1e-6)))))
+        return (self.rate_levels[nearest][1],)
 
     def fast_choice(self, face: np.ndarray, budget: int, level_candidates=None):
         """(mask, levels): per level count, the longest greedy prefix within budget; keep the
@@ -122,7 +123,8 @@ class Codec:
                 return len(bitstream.encode_pooled(face, mask_from_sequence(shape, sequence, k),
                                                    self.profile_id, levels))
 
-            k = longest_fitting_prefix(size_of, len(sequence), budget)
+            costs = sequence_costs(sequence, self.profile["block_sizes"], self.profile["region"])
+            k = longest_fitting_prefix(size_of, len(sequence), budget, costs)
             if k < 0:
                 continue
             mask = mask_from_sequence(shape, sequence, k)

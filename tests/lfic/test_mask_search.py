@@ -1,7 +1,8 @@
 import numpy as np
 
 from cvlfic import bitstream
-from cvlfic.lfic.mask_search import greedy_sequence, longest_fitting_prefix, mask_from_sequence
+from cvlfic.lfic.mask_search import (greedy_sequence, longest_fitting_prefix, mask_from_sequence,
+                                     sequence_costs)
 from cvlfic.lfic.region_errors import RegionErrors
 
 
@@ -39,3 +40,30 @@ def test_region_errors_match_full_resolution_pooling():
     assert np.all(np.diff(errors, axis=2) <= 128)  # up to integer rounding of the means
     planes = bitstream.reconstruct(image, np.full(shape, 3, np.uint8), 0, 256)
     assert planes.shape == image.shape
+
+
+def test_interpolating_search_finds_the_same_prefix_with_fewer_calls():
+    rng = np.random.default_rng(1)
+    steps = rng.integers(1, 40, 147)
+    cost = np.concatenate([[0], np.cumsum(steps)])
+    sizes = 9 + (cost * 0.37 + rng.normal(0, 1.5, cost.size)).astype(int)  # near-linear, noisy
+    for budget in (5, 9, 40, 157, 300, 10_000):
+        calls = {"plain": 0, "interp": 0}
+
+        def size_of(k, kind):
+            calls[kind] += 1
+            return int(sizes[k])
+
+        plain = longest_fitting_prefix(lambda k: size_of(k, "plain"), 147, budget)
+        interp = longest_fitting_prefix(lambda k: size_of(k, "interp"), 147, budget, cost)
+        for k in (plain, interp):
+            assert k == -1 or sizes[k] <= budget
+            assert k == 147 or k == -1 or sizes[k + 1] > budget
+        assert calls["interp"] <= calls["plain"] + 1
+
+
+def test_sequence_costs_count_coded_values():
+    profile = bitstream.profile_info(0)
+    costs = sequence_costs([0, 0, 0], profile["block_sizes"], profile["region"])
+    # 16 -> 8 -> 4 -> 2 in one region: luma 1 -> 4 -> 16 -> 64, chroma 1 -> 1 -> 4 -> 16 each
+    assert costs.tolist() == [0, 3, 3 + 12 + 6, 3 + 12 + 6 + 48 + 24]
