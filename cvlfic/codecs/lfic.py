@@ -5,6 +5,7 @@ names with ``register_lfic_model``.
 """
 from __future__ import annotations
 
+import hashlib
 from functools import lru_cache
 from pathlib import Path
 from typing import Union
@@ -37,10 +38,18 @@ class LficBenchCodec(Codec):
         return _loaded(self.model, self.mode).decode(data)
 
 
+def model_fingerprint(model: Union[str, Path]) -> str:
+    """Short hash of a model's weights and settings: the benchmark's cache key changes with it."""
+    folder = find_model(model)
+    digest = hashlib.sha256((folder / "model.json").read_bytes())
+    digest.update((folder / "decoder.onnx").read_bytes())
+    return digest.hexdigest()[:12]
+
+
 def register_lfic_model(name: str, model: Union[str, Path], mode: str = "fast") -> None:
+    description = f"cvlfic learned codec ({Path(str(model)).name} {model_fingerprint(model)}, {mode})"
     register_codec(name, lambda bpp: LficBenchCodec(name, str(model), bpp, mode), (0.01, 4.0),
-                   BPP_SWEEP, description=f"cvlfic learned codec ({Path(str(model)).name}, {mode})",
-                   integer=False)
+                   BPP_SWEEP, description=description, integer=False)
 
 
 try:
