@@ -139,6 +139,7 @@ def run(args: argparse.Namespace) -> int:
         "dataset": "LFW deep-funneled, View 2 pairs.txt",
         "pairs": int(len(pairs.same)), "folds": [f + 1 for f in folds],
         "images": int(len(indices)), "far": args.far, "recognizer": recognizer_text,
+        "recognizer_threads": args.threads,
         "face_finding": crops.found_counts(),
         "crop": "dlib get_face_chip geometry, padding 0.25, 112x112; recognizer input: "
                 "decoded crop resized to 150x150 (bilinear)",
