@@ -2,6 +2,8 @@
 import argparse
 import json
 
+import cv2
+import numpy as np
 import pytest
 
 from cvlfic.eval import bench, report
@@ -54,3 +56,52 @@ def test_command_line_options():
     assert plan[1] == ("webp", [0, 50])
     with pytest.raises(ValueError):
         bench.codec_plan("nope", [])
+
+
+def test_a_whole_run_on_synthetic_pairs(tmp_path, monkeypatch):
+    """``cvlfic bench`` end to end with synthetic LFW pairs, crops and recognizer."""
+    from cvlfic.cli import build_parser
+    from cvlfic.eval import lfw
+
+    rng = np.random.default_rng(0)
+    n_people, per_person, n_folds = 12, 2, 3
+    images = [(f"P{p}", i + 1) for p in range(n_people) for i in range(per_person)]
+    colours = rng.integers(30, 220, (n_people, 3))
+    crops112 = np.clip(colours.repeat(per_person, 0)[:, None, None, :]
+                       + rng.normal(0, 6, (len(images), 112, 112, 3)), 0, 255).astype(np.uint8)
+    rows = []  # (left, right, same, fold): per fold 4 matched, then 4 mismatched pairs
+    for f in range(n_folds):
+        people = range(4 * f, 4 * f + 4)
+        rows += [(2 * p, 2 * p + 1, True, f) for p in people]
+        rows += [(2 * p, 2 * (4 * f + (p + 1) % 4), False, f) for p in people]
+    left, right, same, fold = (np.array(column) for column in zip(*rows))
+    pairs = lfw.LfwPairs(images, left, right, same, fold, n_folds)
+    chips150 = np.stack([cv2.resize(c, (150, 150), interpolation=cv2.INTER_LINEAR)
+                         for c in crops112])
+    crops = lfw.LfwCrops(images, crops112, chips150, np.zeros(len(images), np.uint8))
+    monkeypatch.setattr(lfw, "parse_pairs", lambda: pairs)
+    monkeypatch.setattr(lfw, "load_crops", lambda keys, progress=None: crops)
+    monkeypatch.setattr(bench, "make_embedder", lambda recognizer, threads: (
+        lambda chips: np.repeat(chips.mean(axis=(1, 2)), 43, axis=1)[:, :128].astype(np.float32),
+        "mean colour (test)"))
+    monkeypatch.setenv("CVLFIC_CACHE", str(tmp_path / "cache"))
+
+    args = build_parser().parse_args(
+        ["bench", "--codecs", "jpeg,webp", "--settings", "jpeg=1,50", "webp=0,50",
+         "--out", str(tmp_path / "out"), "--name", "t", "--anchors", "webp", "--quiet"])
+    args.argv = []
+    assert bench.run(args) == 0
+    document = json.loads((tmp_path / "out" / "t.json").read_text())
+    assert [r["name"] for r in document["references"]] == ["native150", "resized112"]
+    assert document["references"][0]["accuracy_mean"] == 1.0  # colours tell people apart
+    assert [(r["codec"], r["setting"]) for r in document["results"]] == [
+        ("jpeg", 1), ("jpeg", 50), ("webp", 0), ("webp", 50)]
+    jpeg_low, jpeg_high = document["results"][:2]
+    assert jpeg_low["bytes_mean"] < jpeg_high["bytes_mean"]
+    assert jpeg_low["psnr_mean"] < jpeg_high["psnr_mean"]
+    assert document["protocol"]["pairs"] == 24 and document["protocol"]["images"] == 24
+    assert "jpeg" in document["bd_rate"]["anchors"]["webp"]
+    assert (tmp_path / "out" / "t.png").is_file() and (tmp_path / "out" / "t.md").is_file()
+    # A rerun reads every measurement from the cache.
+    monkeypatch.setattr("cvlfic.eval.sweep.psnr", None)
+    assert bench.run(args) == 0
