@@ -11,6 +11,10 @@ from cvlfic.errors import CorruptStreamError, CvlficError, ModelFileError
 __version__ = "0.1.0"
 
 _LAZY = {
+    "encode_pooled": "cvlfic.bitstream",
+    "decode_pooled": "cvlfic.bitstream",
+    "reconstruct": "cvlfic.bitstream",
+    "read_info": "cvlfic.bitstream",
     "encode": "cvlfic.lfic",
     "decode": "cvlfic.lfic",
     "Codec": "cvlfic.lfic",
