@@ -75,8 +75,10 @@ def bd_rate(anchor_rates: Sequence[float], anchor_quality: Sequence[float],
     (ra, qa, dropped_a), (rt, qt, dropped_t) = curves
     notes = []
     if dropped_a or dropped_t:
+        listed = [f"{label} bpp {', '.join(f'{r:.3f}' for r in rates)}"
+                  for label, rates in (("anchor", dropped_a), ("test", dropped_t)) if rates]
         notes.append(f"dropped points whose accuracy does not rise with rate "
-                     f"(anchor bpp {dropped_a}, test bpp {dropped_t})")
+                     f"({'; '.join(listed)})")
     result = BdRateResult(None, None, 0.0, method, dropped_a, dropped_t)
     for label, r in (("anchor", ra), ("test", rt)):
         if r.size < 2:
