@@ -58,3 +58,4 @@ except FileNotFoundError:
     pass  # no shipped model in this tree: the family stays unregistered
 else:
     register_lfic_model("lfic", DEFAULT_MODEL)
+    register_lfic_model("lfic-rfp", DEFAULT_MODEL, mode="fixed")  # ablation: fixed blocks

@@ -18,7 +18,8 @@ def encode(face: np.ndarray, **options) -> bytes:
     """Compress a BGR uint8 face crop (the standard 112x112 crop is what it is tuned for).
 
     Options: ``max_bytes`` (never exceeded), ``bpp`` or ``quality`` (0..100, default 50),
-    ``mode`` ("fast", default, or "best": the paper's Algorithm 1, needs torch).
+    ``mode`` ("fast", default; "best": the paper's Algorithm 1, needs torch; "fixed": one
+    block size everywhere, the paper's RFP ablation).
     """
     return default_codec().encode(face, **options)
 

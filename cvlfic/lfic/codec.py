@@ -86,14 +86,28 @@ class Codec:
         budget = self.budget_bytes(face.shape, bpp, max_bytes, quality)
         if mode == "fast":
             return self._encode_fast(face, budget)
+        if mode == "fixed":
+            return self._encode_fixed(face, budget)
         if mode == "best":
             from cvlfic.lfic.algorithm1 import encode_best
             return encode_best(self, face, budget)
-        raise ValueError(f"mode must be 'fast' or 'best', not {mode!r}")
+        raise ValueError(f"mode must be 'fast', 'best' or 'fixed', not {mode!r}")
 
     def _encode_fast(self, face: np.ndarray, budget: int) -> bytes:
         mask, levels = self.fast_choice(face, budget)
         return bitstream.encode_pooled(face, mask, self.profile_id, levels)
+
+    def _encode_fixed(self, face: np.ndarray, budget: int) -> bytes:
+        """Regular fixed pooling (the paper's RFP ablation): one block size everywhere, the
+        finest that fits with any level count, at the most levels that still fit."""
+        shape = bitstream.mask_shape(face.shape[0], face.shape[1], self.profile_id)
+        for index in reversed(range(len(self.profile["block_sizes"][0]))):
+            mask = np.full(shape, index, np.uint8)
+            for levels in reversed(self.level_candidates):
+                data = bitstream.encode_pooled(face, mask, self.profile_id, levels)
+                if len(data) <= budget:
+                    return data
+        raise ValueError(f"budget of {budget} bytes is below this crop's minimum")
 
     def levels_for_budget(self, shape, budget: int):
         """Level counts worth trying at this rate: the calibrated one nearest to it (in log

@@ -94,3 +94,12 @@ def test_best_mode_fits_budget(codec, face):
     data = codec.encode(face, max_bytes=120, mode="best")
     assert len(data) <= 120
     assert codec.decode(data).shape == face.shape
+
+
+def test_fixed_mode_uses_one_block_size(codec, face):
+    data = codec.encode(face, max_bytes=200, mode="fixed")
+    assert len(data) <= 200
+    _, mask, _ = bitstream.decode_pooled(data)
+    assert len(np.unique(mask)) == 1
+    with pytest.raises(ValueError, match="mode"):
+        codec.encode(face, mode="other")
