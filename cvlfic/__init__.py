@@ -11,6 +11,9 @@ from cvlfic.errors import CorruptStreamError, CvlficError, ModelFileError
 __version__ = "0.1.0"
 
 _LAZY = {
+    "create_codec": "cvlfic.codecs",
+    "list_codecs": "cvlfic.codecs",
+    "register_codec": "cvlfic.codecs",
     "encode_pooled": "cvlfic.bitstream",
     "decode_pooled": "cvlfic.bitstream",
     "reconstruct": "cvlfic.bitstream",
