@@ -178,6 +178,9 @@ class Trainer:
             self.opt_d.load_state_dict(state["opt_d"])
             self.generator.set_state(state["generator"])
             self.step = state["step"]
+            for optimizer in (self.opt_g, self.opt_d):  # the config's rate wins (decay by resuming)
+                for group in optimizer.param_groups:
+                    group["lr"] = self.config.lr
         elif init_from is not None:
             state = torch.load(init_from, weights_only=False)
             self.decoder.load_state_dict(state["decoder"])

@@ -83,3 +83,10 @@ def test_config_file_and_overrides(tmp_path):
     path.write_text('bogus = 1\n')
     with pytest.raises(ValueError, match="bogus"):
         load_config(path)
+
+
+def test_resume_takes_the_learning_rate_of_the_config(tmp_path, crops):
+    Trainer(tiny_config(steps=2), crops, tmp_path / "run").run()
+    resumed = Trainer(tiny_config(steps=3, lr=1e-5), crops, tmp_path / "run")
+    resumed.resume()
+    assert all(g["lr"] == 1e-5 for g in resumed.opt_g.param_groups + resumed.opt_d.param_groups)
