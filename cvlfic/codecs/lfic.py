@@ -13,7 +13,7 @@ from typing import Union
 import numpy as np
 
 from cvlfic.codecs.base import Codec, Setting, check_bgr, register_codec
-from cvlfic.lfic.model_files import DEFAULT_MODEL, find_model
+from cvlfic.lfic.model_files import DEFAULT_MODEL, find_model, model_roots
 
 BPP_SWEEP = (0.05, 0.075, 0.1, 0.15, 0.2, 0.3, 0.45)
 
@@ -52,10 +52,21 @@ def register_lfic_model(name: str, model: Union[str, Path], mode: str = "fast") 
                    BPP_SWEEP, description=description, integer=False)
 
 
-try:
-    find_model(DEFAULT_MODEL)
-except FileNotFoundError:
-    pass  # no shipped model in this tree: the family stays unregistered
-else:
+ABLATION_PREFIX = "ablation_"
+
+
+def _register_shipped() -> None:
+    try:
+        find_model(DEFAULT_MODEL)
+    except FileNotFoundError:
+        return  # no shipped model in this tree: the families stay unregistered
     register_lfic_model("lfic", DEFAULT_MODEL)
     register_lfic_model("lfic-rfp", DEFAULT_MODEL, mode="fixed")  # ablation: fixed blocks
+    # Ablation models (models/ablation_<what>/) benchmark as lfic-<what>.
+    for root in model_roots():
+        for folder in sorted(root.glob(ABLATION_PREFIX + "*")):
+            if (folder / "model.json").is_file():
+                register_lfic_model("lfic-" + folder.name[len(ABLATION_PREFIX):], folder)
+
+
+_register_shipped()
