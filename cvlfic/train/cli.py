@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import argparse
 import ast
+import shutil
 import math
 from pathlib import Path
 
@@ -58,6 +59,8 @@ def run_ship(args: argparse.Namespace) -> int:
     rng = np.random.default_rng(0)
     pick = np.sort(rng.choice(held_out, min(args.crops, len(held_out)), replace=False))
     export_model(args.run / "checkpoint.pt", args.out)
+    if (args.run / "log.jsonl").is_file():  # provenance: the losses and validations of the run
+        shutil.copyfile(args.run / "log.jsonl", args.out / "training_log.jsonl")
     store_importance(args.out, crops[pick])
     result = store_calibration(args.out, crops[pick])
     print(f"exported {args.out}: step {state['step']}, rate_levels {result['rate_levels']}")
