@@ -110,22 +110,22 @@ class Trainer:
             self.opt_d.zero_grad(set_to_none=True)
             d_loss.backward()
             self.opt_d.step()
-            logs["d"] = float(d_loss)
+            logs["d"] = d_loss.item()
         content = (fake - real).abs().mean()
         total = weights["content"] * content
-        logs["l1"] = float(content)
+        logs["l1"] = content.item()
         if weights["semantic"] > 0:
             semantic = self.semantic_loss(fake, real)
             total = total + weights["semantic"] * semantic
-            logs["sem"] = float(semantic)
+            logs["sem"] = semantic.item()
         if weights["adversarial"] > 0:
             adversarial = lsgan_g_loss(self.discriminator(fake))
             total = total + weights["adversarial"] * adversarial
-            logs["adv"] = float(adversarial)
+            logs["adv"] = adversarial.item()
         self.opt_g.zero_grad(set_to_none=True)
         total.backward()
         self.opt_g.step()
-        logs["total"] = float(total)
+        logs["total"] = total.item()
         return logs
 
     # -- validation -----------------------------------------------------------------------
