@@ -19,7 +19,8 @@ BPP_SWEEP = (0.05, 0.075, 0.1, 0.15, 0.2, 0.3, 0.45)
 
 
 @lru_cache(maxsize=None)
-def _loaded(model: str, mode: str):
+def _loaded(model: str):
+    """One loaded codec per model, shared by its families (fast, fixed)."""
     from cvlfic.lfic.codec import Codec as LficCodec
     return LficCodec(model)
 
@@ -31,11 +32,10 @@ class LficBenchCodec(Codec):
         self.mode = mode
 
     def encode(self, image: np.ndarray) -> bytes:
-        return _loaded(self.model, self.mode).encode(check_bgr(image), bpp=float(self.setting),
-                                                      mode=self.mode)
+        return _loaded(self.model).encode(check_bgr(image), bpp=float(self.setting), mode=self.mode)
 
     def decode(self, data: bytes) -> np.ndarray:
-        return _loaded(self.model, self.mode).decode(data)
+        return _loaded(self.model).decode(data)
 
 
 def model_fingerprint(model: Union[str, Path]) -> str:
