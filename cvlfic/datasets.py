@@ -54,7 +54,11 @@ def training_image_paths() -> List[Path]:
 
 
 def video_clip_path() -> Path:
-    return data_root() / "video" / "short_hamilton_clip.mp4"
+    """The sample clip; FileNotFoundError when the data (or the clip) is absent."""
+    path = data_root() / "video" / "short_hamilton_clip.mp4"
+    if not path.is_file():
+        raise FileNotFoundError(f"sample clip missing: {path}")
+    return path
 
 
 def cache_dir() -> Path:

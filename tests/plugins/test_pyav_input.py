@@ -11,12 +11,9 @@ from cvlfic.video.sources import OpenCVFrames, open_source  # noqa: E402
 def clip():
     from cvlfic import datasets
     try:
-        path = datasets.video_clip_path()
-    except FileNotFoundError:
-        path = None
-    if path is None or not path.is_file():
-        pytest.skip("sample clip (shared/data/video) not present")
-    return str(path)
+        return str(datasets.video_clip_path())
+    except FileNotFoundError as exc:
+        pytest.skip(f"sample clip not present ({exc})")
 
 
 def test_pyav_reads_what_opencv_reads(clip):

@@ -5,15 +5,17 @@ import pytest
 from cvlfic import datasets
 
 
+def sample_clip() -> str:
+    """Path of the sample clip (skips the test when the data is absent)."""
+    try:
+        return str(datasets.video_clip_path())
+    except FileNotFoundError as exc:
+        pytest.skip(f"sample clip not present ({exc})")
+
+
 def clip_frames(count: int, start: int = 0):
     """``count`` frames of the sample clip from ``start`` (skips when the data is absent)."""
-    try:
-        path = datasets.video_clip_path()
-    except FileNotFoundError:
-        path = None
-    if path is None or not path.is_file():
-        pytest.skip("sample clip (shared/data/video) not present")
-    capture = cv2.VideoCapture(str(path))
+    capture = cv2.VideoCapture(sample_clip())
     frames = []
     index = 0
     while len(frames) < count:
