@@ -169,7 +169,8 @@ class Trainer:
         tmp.replace(self.checkpoint_path)
 
     def resume(self, init_from: Optional[Path] = None) -> None:
-        """Continue from this run's checkpoint; else start the decoder from ``init_from``."""
+        """Continue from this run's checkpoint; else start the decoder from ``init_from`` (a
+        trainer checkpoint or a model folder's ``decoder.pt``)."""
         if self.checkpoint_path.is_file():
             state = torch.load(self.checkpoint_path, weights_only=False)
             self.decoder.load_state_dict(state["decoder"])
@@ -182,8 +183,9 @@ class Trainer:
                 for group in optimizer.param_groups:
                     group["lr"] = self.config.lr
         elif init_from is not None:
+            # A trainer checkpoint, or a shipped model's decoder.pt (a bare state dict).
             state = torch.load(init_from, weights_only=False)
-            self.decoder.load_state_dict(state["decoder"])
+            self.decoder.load_state_dict(state.get("decoder", state))
 
     def _log(self, record: Dict) -> None:
         with open(self.run_dir / "log.jsonl", "a") as f:

@@ -90,3 +90,14 @@ def test_resume_takes_the_learning_rate_of_the_config(tmp_path, crops):
     resumed = Trainer(tiny_config(steps=3, lr=1e-5), crops, tmp_path / "run")
     resumed.resume()
     assert all(g["lr"] == 1e-5 for g in resumed.opt_g.param_groups + resumed.opt_d.param_groups)
+
+
+def test_init_from_a_shipped_decoder(tmp_path, crops):
+    trainer = Trainer(tiny_config(steps=2), crops, tmp_path / "run")
+    trainer.run()
+    model = export_model(trainer.checkpoint_path, tmp_path / "model")
+    fresh = Trainer(tiny_config(steps=2), crops, tmp_path / "other")
+    fresh.resume(model / "decoder.pt")
+    assert fresh.step == 0
+    for a, b in zip(fresh.decoder.state_dict().values(), trainer.decoder.state_dict().values()):
+        assert torch.equal(a, b)
