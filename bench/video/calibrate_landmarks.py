@@ -44,14 +44,16 @@ def main():
     pairs = [line.split("\t") for line in datasets.lfw_pairs_path().read_text().splitlines()[1:]]
     images = sorted({(p[0], int(p[1])) for p in pairs if len(p) == 3})[:count]
     blaze = BlazeFace("full")
-    dlib_chip, blaze_chip, box_rel, errors = [], [], [], {"dlib_on_blaze_box": [], "keypoints": []}
+    # Detect once: the templates come from all matches, then the same matches are scored.
+    matches = []
     for name, index in images:
         bgr = cv2.imread(str(datasets.lfw_image_path(name, index)))
         faces = detect_faces(bgr, detector="hog")
         found = blaze.detect(bgr)
-        if not faces or not found:
-            continue
-        face, det = faces[0], max(found, key=lambda d: d.score)
+        if faces and found:
+            matches.append((bgr, faces[0], max(found, key=lambda d: d.score)))
+    dlib_chip, blaze_chip, box_rel, errors = [], [], [], {"dlib_on_blaze_box": [], "keypoints": []}
+    for _, face, det in matches:
         l, t, r, b = det.box
         w, h = r - l, b - t
         hl, ht, hr, hb = face.box
@@ -62,13 +64,7 @@ def main():
     blaze_template = np.mean(blaze_chip, 0)
     box = np.mean(box_rel, 0)
     # How far each landmark route lands from dlib's own points, in chip pixels.
-    for name, index in images:
-        bgr = cv2.imread(str(datasets.lfw_image_path(name, index)))
-        faces = detect_faces(bgr, detector="hog")
-        found = blaze.detect(bgr)
-        if not faces or not found:
-            continue
-        face, det = faces[0], max(found, key=lambda d: d.score)
+    for bgr, face, det in matches:
         l, t, r, b = det.box
         w, h = r - l, b - t
         mapped = (int(l + box[0] * w), int(t + box[1] * h),
