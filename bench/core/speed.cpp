@@ -13,6 +13,7 @@
 #include <cstdio>
 #include <vector>
 
+#include "chips_file.hpp"
 #include "codec.hpp"
 #include "container.hpp"
 #include "cvlfic/cvlfic.h"
@@ -45,13 +46,10 @@ double best_seconds(int repeats, F &&body) {
 
 int main(int argc, char **argv) {
     if (argc != 2) return 2;
-    FILE *f = std::fopen(argv[1], "rb");
-    uint32_t hdr[3];
-    if (!f || std::fread(hdr, 4, 3, f) != 3) return 1;
-    const size_t count = hdr[0], h = hdr[1], w = hdr[2];
-    std::vector<uint8_t> chips(count * h * w * 3);
-    if (std::fread(chips.data(), 1, chips.size(), f) != chips.size()) return 1;
-    std::fclose(f);
+    ChipsFile file;
+    if (!read_chips(argv[1], file)) return 1;
+    const size_t count = file.count, h = file.height, w = file.width;
+    const std::vector<uint8_t> &chips = file.pixels;
 
     struct Config { int profile, block, levels; };
     const Config configs[] = {{1, 8, 8}, {1, 8, 24}, {1, 4, 8}, {1, 4, 24},
