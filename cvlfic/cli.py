@@ -16,6 +16,7 @@ SUBCOMMAND_MODULES = [
     "cvlfic.video.commands",
     "cvlfic.eval.bench",
     "cvlfic.train.cli",
+    "cvlfic.baselines.cli",
 ]
 
 

@@ -94,6 +94,8 @@ def _ensure_builtin() -> None:
         import cvlfic.codecs.lfic  # noqa: F401
     except ImportError:  # the learned codec's extras are not installed
         pass
+    from cvlfic.baselines import register_all  # literature baselines with shipped models
+    register_all()
 
 
 def codec_family(name: str) -> CodecFamily:
