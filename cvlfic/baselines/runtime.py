@@ -52,3 +52,14 @@ def from_network(x: np.ndarray, height: int, width: int) -> np.ndarray:
     if bgr.shape[:2] != (height, width):
         bgr = cv2.resize(bgr, (width, height), interpolation=cv2.INTER_LINEAR)
     return np.ascontiguousarray(bgr)
+
+
+def fingerprint(name: str) -> str:
+    """Short hash of a shipped baseline's model.json and ONNX files: part of its benchmark
+    description, so a retrained model never reuses stale cached results."""
+    import hashlib
+    folder = model_dir(name)
+    digest = hashlib.sha256((folder / "model.json").read_bytes())
+    for path in sorted(folder.glob("*.onnx")):
+        digest.update(path.read_bytes())
+    return digest.hexdigest()[:12]
