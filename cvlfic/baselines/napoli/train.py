@@ -9,6 +9,7 @@ model serves every rate (nested code).
 from __future__ import annotations
 
 import math
+import shutil
 from pathlib import Path
 from typing import Dict, Optional
 
@@ -27,6 +28,7 @@ LR = 3e-3            # the paper's face phase: static learning rate 0.003
 BETAS = (0.9, 0.999)  # the paper's "momentum 0.99" as beta1 learned slower (model card)
 WEIGHT_DECAY = 1e-3  # the paper's weight decay, decoupled (AdamW): coupled L2 capped PSNR near 19 dB
 PIXEL_WEIGHT = SEMANTIC_WEIGHT = 1.0  # eq. 2: a = b = 1
+DESCRIPTOR_DIMS = 128  # both L2 terms are means (per pixel value, per descriptor dimension)
 VALIDATION_SIZE = 64
 
 
@@ -53,13 +55,16 @@ def train(run_dir: Path, minutes: float = math.inf, steps: Optional[int] = None)
 
     def step_fn(step: int) -> Dict[str, float]:
         face_phase = step >= WARMUP_STEPS
+        if step == WARMUP_STEPS and not (run.run_dir / "warmup.pt").is_file():
+            run.save()  # keep the warmed-up nets: the face phase can be rerun from them
+            shutil.copyfile(run.checkpoint_path, run.run_dir / "warmup.pt")
         x = data.sample(FACE_BATCH if face_phase else WARMUP_BATCH)
         fake = _reconstruct(encoder, decoder, x, _random_channels(len(x)), stochastic=True)
         pixel = ((fake - x) ** 2).mean()
         logs = {"pixel": pixel.item()}
         loss = PIXEL_WEIGHT * pixel
         if face_phase:
-            feature = semantic.loss(fake, x)
+            feature = semantic.loss(fake, x) / DESCRIPTOR_DIMS
             loss = loss + SEMANTIC_WEIGHT * feature
             logs["feature"] = feature.item()
         optimizer.zero_grad(set_to_none=True)
