@@ -3,8 +3,10 @@
 The descriptor is the 128-D output of cvlfic's dlib-port recognizer on the crop resized to
 150x150 (exactly what the LFW benchmark embeds). Each entry is quantized with step
 1/``STEP_INVERSE``; the integer minus a per-dimension offset is zig-zagged and written with
-an Exp-Golomb code of a per-dimension order k (offsets and orders fitted on training
-descriptors, stored in model.json). Integer-only, so encoder and decoder agree everywhere.
+a Golomb-Rice code of a per-dimension parameter k (offsets and parameters fitted on training
+descriptors, stored in model.json); quotients of ``ESCAPE`` or more are escaped to an order-0
+Exp-Golomb code, so outliers cost O(log) bits. Integer-only, so encoder and decoder agree
+everywhere.
 """
 from __future__ import annotations
 
@@ -16,8 +18,9 @@ from cvlfic.errors import CorruptStreamError
 
 DESCRIPTOR_SIZE = 128
 STEP_INVERSE = 16  # quantization step 1/16: LFW base-layer accuracy 98.03% vs 98.07% float
-MAX_ORDER = 8
-MAX_PREFIX = 24  # longest run of leading zeros a valid code can have
+MAX_ORDER = 4
+ESCAPE = 12       # Rice quotients from here on are sent as ESCAPE ones + Exp-Golomb-0
+MAX_PREFIX = 24   # longest run of leading zeros a valid Exp-Golomb code can have
 
 
 def quantize(descriptor: np.ndarray) -> np.ndarray:
@@ -39,19 +42,23 @@ def _unzigzag(u: int) -> int:
     return u // 2 if u % 2 == 0 else -(u + 1) // 2
 
 
-def _exp_golomb_bits(u: np.ndarray, k: int) -> np.ndarray:
-    """Code lengths of Exp-Golomb order k for non-negative integers ``u``."""
-    n = np.floor(np.log2(u + (1 << k))).astype(np.int64)
-    return 2 * n - k + 1
+def _exp_golomb0_bits(u: np.ndarray) -> np.ndarray:
+    return 2 * np.floor(np.log2(u + 1)).astype(np.int64) + 1
+
+
+def code_bits(u: np.ndarray, k: int) -> np.ndarray:
+    """Code lengths of the escaped Rice code with parameter k for integers ``u`` >= 0."""
+    m = u >> k
+    return np.where(m < ESCAPE, m + 1 + k, ESCAPE + _exp_golomb0_bits(np.maximum(u - (ESCAPE << k), 0)))
 
 
 def fit_tables(q: np.ndarray) -> Dict[str, list]:
-    """Per-dimension offsets (medians) and Exp-Golomb orders minimising the code length of
+    """Per-dimension offsets (medians) and Rice parameters minimising the code length of
     the N x 128 quantized descriptors ``q``."""
     q = np.asarray(q, dtype=np.int64)
     offsets = np.round(np.median(q, axis=0)).astype(np.int64)
     u = _zigzag(q - offsets)
-    orders = [int(np.argmin([_exp_golomb_bits(u[:, j], k).sum() for k in range(MAX_ORDER + 1)]))
+    orders = [int(np.argmin([code_bits(u[:, j], k).sum() for k in range(MAX_ORDER + 1)]))
               for j in range(DESCRIPTOR_SIZE)]
     return {"base_offsets": offsets.tolist(), "base_orders": orders}
 
@@ -67,9 +74,12 @@ class BaseLayerCoder:
         """128 quantized entries -> bytes (MSB first, zero-padded to a byte)."""
         bits = []
         for u, k in zip(_zigzag(np.asarray(q, np.int64) - self.offsets).tolist(), self.orders):
-            value = u + (1 << k)
-            width = value.bit_length()
-            bits.append("0" * (width - k - 1) + format(value, "b"))
+            m = u >> k
+            if m < ESCAPE:  # m ones, a zero, k low bits
+                bits.append("1" * m + "0" + (format(u & ((1 << k) - 1), f"0{k}b") if k else ""))
+            else:  # ESCAPE ones, then Exp-Golomb order 0 of the rest
+                value = u - (ESCAPE << k) + 1
+                bits.append("1" * ESCAPE + "0" * (value.bit_length() - 1) + format(value, "b"))
         text = "".join(bits)
         text += "0" * (-len(text) % 8)
         return int(text, 2).to_bytes(len(text) // 8, "big") if text else b""
@@ -89,13 +99,23 @@ class BaseLayerCoder:
 
         out = np.empty(DESCRIPTOR_SIZE, np.int64)
         for j, k in enumerate(self.orders):
-            zeros = 0
-            while bit() == 0:
-                zeros += 1
-                if zeros > MAX_PREFIX:
-                    raise CorruptStreamError("corrupt wang stream: bad base-layer code")
-            value = 1
-            for _ in range(zeros + k):
-                value = (value << 1) | bit()
-            out[j] = _unzigzag(value - (1 << k)) + self.offsets[j]
+            m = 0
+            while m < ESCAPE and bit() == 1:
+                m += 1
+            if m < ESCAPE:
+                low = 0
+                for _ in range(k):
+                    low = (low << 1) | bit()
+                u = (m << k) | low
+            else:
+                zeros = 0
+                while bit() == 0:
+                    zeros += 1
+                    if zeros > MAX_PREFIX:
+                        raise CorruptStreamError("corrupt wang stream: bad base-layer code")
+                value = 1
+                for _ in range(zeros):
+                    value = (value << 1) | bit()
+                u = value - 1 + (ESCAPE << k)
+            out[j] = _unzigzag(u) + self.offsets[j]
         return out, (bitpos + 7) >> 3

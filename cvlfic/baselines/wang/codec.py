@@ -1,7 +1,7 @@
 """Wang et al. 2019 behind the common codec interface (ONNX Runtime, no torch graph here).
 
 Stream (``cvlfic.baselines.stream`` container, setting code = the setting):
-``base layer`` (the quantized descriptor, Exp-Golomb, self-delimiting, byte-aligned), then
+``base layer`` (the quantized descriptor, Golomb-Rice, self-delimiting, byte-aligned), then
 for settings >= 1 the ``enhancement layer``: the residual (crop - base reconstruction),
 halved and offset by 128 (so it never clips), as a WebP image, to the end of the payload. Setting 0 = base layer only. Crops that are
 not 112x112 are resized to 112 on the way in and back on the way out.
