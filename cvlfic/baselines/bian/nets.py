@@ -1,7 +1,7 @@
 """CompNet and RecNet (torch) and the training-time quantizer of the compact image.
 
 CompNet: 112x112 BGR -> 3x28x28 compact image in [0, 1]. RecNet: (dequantized) 3x28x28
-compact image -> 112x112 BGR. The coarse rates pool the compact image to 14x14 first
+compact image -> 112x112 BGR. The coarse rates pool the compact image to 14x14 or 7x7 first
 (`coarsen`) and RecNet sees it nearest-upsampled back to 28x28, so one RecNet serves both.
 """
 from __future__ import annotations
@@ -59,9 +59,9 @@ class RecNet(nn.Module):
         return torch.sigmoid(self.body(c))
 
 
-def coarsen(c: torch.Tensor) -> torch.Tensor:
-    """28x28 -> 14x14 by 2x2 averaging (the low-rate compact images)."""
-    return F.avg_pool2d(c, 2)
+def coarsen(c: torch.Tensor, side: int) -> torch.Tensor:
+    """28x28 -> side x side by block averaging (the low-rate compact images)."""
+    return c if side == COMPACT else F.avg_pool2d(c, COMPACT // side)
 
 
 def expand(c: torch.Tensor) -> torch.Tensor:

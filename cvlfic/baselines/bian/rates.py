@@ -5,4 +5,4 @@ training (which samples one rate per batch, so one model serves them all) and th
 """
 from __future__ import annotations
 
-RATES = ((14, 1), (14, 2), (14, 3), (14, 4), (28, 2), (28, 3), (28, 4), (28, 5), (28, 6))
+RATES = ((7, 2), (7, 3), (7, 4), (14, 1), (14, 2), (14, 3), (14, 4), (28, 2), (28, 3), (28, 4), (28, 5), (28, 6))

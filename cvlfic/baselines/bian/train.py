@@ -18,7 +18,7 @@ from cvlfic.baselines.bian.rates import RATES
 from cvlfic.baselines.training import FaceBatches, Semantic, TrainingRun, export_onnx, psnr, ship_files
 
 STEPS = 6000
-WARMUP = 2000
+WARMUP = 1200
 BATCH = 16
 LR = 5e-4
 SEMANTIC_WEIGHT = 0.05
@@ -26,10 +26,7 @@ SEMANTIC_WEIGHT = 0.05
 
 def compress(comp: CompNet, x: torch.Tensor, side: int, bits: int) -> torch.Tensor:
     """Image -> dequantized compact image at RecNet's input size (training and validation)."""
-    c = comp(x)
-    if side != COMPACT:
-        c = coarsen(c)
-    return expand(quantize(c, bits))
+    return expand(quantize(coarsen(comp(x), side), bits))
 
 
 def train(run_dir: Path, minutes: float = math.inf, steps: Optional[int] = None) -> None:
