@@ -11,7 +11,7 @@ from cvlfic.codecs import codec_family, create_codec  # noqa: E402
 from cvlfic.errors import CorruptStreamError  # noqa: E402
 
 SETTING = 8  # compact image 28x28, 2 bits per sample
-BYTES_RANGE = (120, 700)  # measured on the shipped model: see MODEL_CARD.md
+BYTES_RANGE = (350, 900)  # 601 on this crop with the shipped model; LFW mean in MODEL_CARD.md
 
 
 @pytest.fixture(scope="module")
