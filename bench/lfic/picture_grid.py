@@ -1,4 +1,5 @@
-"""Decoded faces at three rates: LFIC next to JPEG 2000, WebP and AVIF at matching bytes.
+"""Decoded faces at three rates: LFIC next to other codecs at matching bytes (default JPEG
+2000, WebP and AVIF; ``--codecs bian,napoli,wang`` for the literature baselines).
 
 Each row is one LFW pair image (standard 112x112 crop). For each rate, LFIC codes the face
 under a bpp cap; the classical codecs then get LFIC's byte count as a budget (their own
@@ -6,6 +7,7 @@ quality search, ``encode_within``). A codec that cannot get that small shows its
 output with the byte count in red. Labels: bytes, PSNR (dB), SSIM.
 
     python bench/lfic/picture_grid.py --out results/lfic_picture_grid.png
+    python bench/lfic/picture_grid.py --codecs bian,napoli,wang --out results/baselines_picture_grid.png
 """
 from __future__ import annotations
 
@@ -52,19 +54,22 @@ def main() -> None:
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--faces", type=int, default=4)
     parser.add_argument("--out", type=Path, default=Path("results/lfic_picture_grid.png"))
+    parser.add_argument("--codecs", default=",".join(CLASSICAL),
+                        help="codec families next to LFIC (comma-separated)")
     args = parser.parse_args()
+    others = [c for c in args.codecs.split(",") if c]
     pairs = lfw.parse_pairs()
     picks = [pairs.images[i] for i in np.linspace(0, len(pairs.images) - 1, args.faces).astype(int)]
     crops = lfw.load_crops(picks).crops112
     codec = Codec()
-    columns = ["original"] + [f"{c} {r} bpp" for r in RATES for c in ("lfic", *CLASSICAL)]
+    columns = ["original"] + [f"{c} {r} bpp" for r in RATES for c in ("lfic", *others)]
     rows = [np.concatenate([header(c, TILE) for c in columns], 1)]
     for face in crops:
         tiles = [tile(face, face, face.nbytes)]
         for rate in RATES:
             data = codec.encode(face, bpp=rate)
             tiles.append(tile(codec.decode(data), face, len(data)))
-            for name in CLASSICAL:
+            for name in others:
                 fit = encode_within(name, face, len(data))
                 coded = fit.data if not fit.missed else smallest(name, face)
                 decoded = create_codec(name, default_settings(name)[0]).decode(coded)
