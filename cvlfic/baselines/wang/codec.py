@@ -37,8 +37,12 @@ def _base_coder() -> BaseLayerCoder:
 
 @lru_cache(maxsize=1)
 def _embedder():
-    from cvlfic.recognition import FaceEmbedder  # the [face] extra; ONNX Runtime backend
-    return FaceEmbedder(backend="onnxruntime", threads=1)
+    try:  # the recognizer is built from dlib's weights through torch ([face] + torch)
+        from cvlfic.recognition import FaceEmbedder
+        return FaceEmbedder(backend="onnxruntime", threads=1)
+    except ImportError as error:
+        raise ImportError(f"wang encoding computes a face descriptor and needs torch and the "
+                          f"dlib models: pip install 'cvlfic[eval]' ({error})") from error
 
 
 _DESCRIPTORS: "OrderedDict[bytes, np.ndarray]" = OrderedDict()
