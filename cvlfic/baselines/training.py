@@ -61,6 +61,10 @@ class Semantic:
     def loss(self, fake: torch.Tensor, real: torch.Tensor) -> torch.Tensor:
         with torch.no_grad():
             target = self.embed(real)
+        return self.loss_to(fake, target)
+
+    def loss_to(self, fake: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
+        """Mean squared descriptor distance of ``fake`` to the descriptors ``target``."""
         return ((self.embed(fake) - target) ** 2).sum(1).mean()
 
     @torch.no_grad()

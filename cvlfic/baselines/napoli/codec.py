@@ -14,14 +14,12 @@ import lzma
 import numpy as np
 
 from cvlfic.baselines import runtime, stream
+from cvlfic.baselines.napoli import CHANNEL_SWEEP, CODE_CHANNELS, GRID
 from cvlfic.codecs.base import Codec, Setting, check_bgr, check_decoded, register_codec
 from cvlfic.errors import CorruptStreamError
 
 NAME = "napoli"
 VERSION = 1
-GRID = 14
-CODE_CHANNELS = 128
-CHANNEL_SWEEP = (4, 8, 16, 32, 64, 128)
 LZMA_FLAG = 0x80
 _DICT_SIZE = 4096  # the smallest LZMA dictionary; the whole code (<= 3136 bytes) fits in it
 _LZMA2_ENCODE = [{"id": lzma.FILTER_LZMA2, "preset": 9 | lzma.PRESET_EXTREME,

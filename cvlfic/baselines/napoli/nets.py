@@ -11,7 +11,8 @@ from __future__ import annotations
 import torch
 from torch import nn
 
-CODE_CHANNELS = 128
+from cvlfic.baselines.napoli import CODE_CHANNELS
+
 
 
 class Encoder(nn.Module):

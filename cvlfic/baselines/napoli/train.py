@@ -15,11 +15,12 @@ from typing import Dict, Optional
 
 import torch
 
-from cvlfic.baselines.napoli.nets import CODE_CHANNELS, Decoder, Encoder, binarize, channel_mask
+from cvlfic.baselines.napoli import CHANNEL_SWEEP, CODE_CHANNELS, GRID
+from cvlfic.baselines.napoli.nets import Decoder, Encoder, binarize, channel_mask
 from cvlfic.baselines.training import (FaceBatches, Semantic, TrainingRun, export_onnx, psnr,
                                        ship_files)
+from cvlfic.recognition.chips import DESCRIPTOR_SIZE
 
-CHANNEL_SWEEP = (4, 8, 16, 32, 64, 128)
 WARMUP_STEPS = 1500
 FACE_STEPS = 5000
 WARMUP_BATCH = 32
@@ -28,7 +29,6 @@ LR = 3e-3            # the paper's face phase: static learning rate 0.003
 BETAS = (0.9, 0.999)  # the paper's "momentum 0.99" as beta1 learned slower (model card)
 WEIGHT_DECAY = 1e-3  # the paper's weight decay, decoupled (AdamW): coupled L2 capped PSNR near 19 dB
 PIXEL_WEIGHT = SEMANTIC_WEIGHT = 1.0  # eq. 2: a = b = 1
-DESCRIPTOR_DIMS = 128  # both L2 terms are means (per pixel value, per descriptor dimension)
 VALIDATION_SIZE = 64
 
 
@@ -64,7 +64,7 @@ def train(run_dir: Path, minutes: float = math.inf, steps: Optional[int] = None)
         logs = {"pixel": pixel.item()}
         loss = PIXEL_WEIGHT * pixel
         if face_phase:
-            feature = semantic.loss(fake, x) / DESCRIPTOR_DIMS
+            feature = semantic.loss(fake, x) / DESCRIPTOR_SIZE  # a mean, like the pixel term
             loss = loss + SEMANTIC_WEIGHT * feature
             logs["feature"] = feature.item()
         optimizer.zero_grad(set_to_none=True)
@@ -87,17 +87,6 @@ def train(run_dir: Path, minutes: float = math.inf, steps: Optional[int] = None)
             validate_every=250, log_every=20)
 
 
-class _Encode(torch.nn.Module):
-    """Export wrapper: BGR [0, 1] -> tanh activations (the codec thresholds them at 0)."""
-
-    def __init__(self, encoder: Encoder):
-        super().__init__()
-        self.encoder = encoder
-
-    def forward(self, bgr):
-        return self.encoder(bgr)
-
-
 def ship(run_dir: Path, out_dir: Path) -> None:
     run_dir, out_dir = Path(run_dir), Path(out_dir)
     state = torch.load(run_dir / "checkpoint.pt", weights_only=False)
@@ -105,12 +94,12 @@ def ship(run_dir: Path, out_dir: Path) -> None:
     encoder.load_state_dict(state["modules"]["encoder"])
     decoder.load_state_dict(state["modules"]["decoder"])
     out_dir.mkdir(parents=True, exist_ok=True)
-    export_onnx(_Encode(encoder), torch.zeros(1, 3, 112, 112), out_dir / "encoder.onnx",
-                "bgr", "activations")
-    export_onnx(decoder, torch.zeros(1, CODE_CHANNELS, 14, 14), out_dir / "decoder.onnx",
+    # BGR [0, 1] -> tanh activations (the codec thresholds them at 0)
+    export_onnx(encoder, torch.zeros(1, 3, 112, 112), out_dir / "encoder.onnx", "bgr", "activations")
+    export_onnx(decoder, torch.zeros(1, CODE_CHANNELS, GRID, GRID), out_dir / "decoder.onnx",
                 "bits", "bgr")
     ship_files(run_dir, out_dir, {
         "name": "napoli", "paper": "Napoli Spatafora, Ortis, Battiato 2021",
         "steps": state["step"], "warmup_steps": WARMUP_STEPS, "code_channels": CODE_CHANNELS,
-        "grid": 14, "channel_sweep": list(CHANNEL_SWEEP),
+        "grid": GRID, "channel_sweep": list(CHANNEL_SWEEP),
         "files": {"encoder": "encoder.onnx", "decoder": "decoder.onnx"}})

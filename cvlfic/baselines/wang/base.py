@@ -15,8 +15,8 @@ from typing import Dict, Sequence, Tuple
 import numpy as np
 
 from cvlfic.errors import CorruptStreamError
+from cvlfic.recognition.chips import DESCRIPTOR_SIZE
 
-DESCRIPTOR_SIZE = 128
 STEP_INVERSE = 16  # quantization step 1/16: LFW base-layer accuracy 98.03% vs 98.07% float
 MAX_ORDER = 4
 ESCAPE = 12       # Rice quotients from here on are sent as ESCAPE ones + Exp-Golomb-0

@@ -71,7 +71,7 @@ def train(run_dir: Path, minutes: float = math.inf, steps: Optional[int] = None)
         logs = {"l1": l1.item()}
         loss = l1
         if step >= PIXEL_ONLY_STEPS:
-            sem = ((semantic.embed(fake) - target) ** 2).sum(1).mean()
+            sem = semantic.loss_to(fake, target)
             loss = loss + SEMANTIC_WEIGHT * sem
             logs["semantic"] = sem.item()
         opt.zero_grad(set_to_none=True)
