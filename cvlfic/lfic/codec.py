@@ -16,7 +16,7 @@ from cvlfic import bitstream
 from cvlfic.backends.inputs import decoder_inputs
 from cvlfic.errors import CorruptStreamError
 from cvlfic.lfic.mask_search import (greedy_sequence, longest_fitting_prefix, mask_from_sequence,
-                                     sequence_costs)
+                                     search_weights, sequence_costs)
 from cvlfic.lfic.model_files import DEFAULT_MODEL, find_model, model_metadata
 from cvlfic.lfic.region_errors import RegionErrors
 
@@ -55,6 +55,11 @@ class Codec:
         # Calibrated [bpp, levels] pairs (see cvlfic.train.calibrate): the level count that
         # restored faces best, by descriptor distance, at each rate.
         self.rate_levels = [tuple(p) for p in self.meta.get("rate_levels", [])]
+        # How the fast mode's greedy order trades the prior against cost (calibrated per
+        # model; absent = weighted pooling error alone, as the first models shipped).
+        search = self.meta.get("mask_search", {})
+        self.importance_exponent = float(search.get("importance_exponent", 1.0))
+        self.cost_exponent = float(search.get("cost_exponent", 0.0))
         self.backend = backend
         self.threads = threads
         self._runner = None
@@ -121,17 +126,20 @@ class Codec:
 
     def fast_choice(self, face: np.ndarray, budget: int, level_candidates=None):
         """(mask, levels): per level count, the longest greedy prefix within budget; keep the
-        one with the least importance-weighted pooling error."""
+        one with the least weighted pooling error."""
         if level_candidates is None:
             level_candidates = self.levels_for_budget(face.shape, budget)
         shape = bitstream.mask_shape(face.shape[0], face.shape[1], self.profile_id)
-        importance = self._importance_for(shape)
-        weight = np.ones(shape, np.float32) if importance is None else importance
+        weight, step_cost = search_weights(self._importance_for(shape), self.profile["block_sizes"],
+                                           self.profile["region"], self.importance_exponent,
+                                           self.cost_exponent)
+        if weight is None:
+            weight = np.ones(shape)
         region_errors = RegionErrors(face, self.profile)
         best = None
         for levels in level_candidates:
             errors = region_errors(levels)
-            sequence = greedy_sequence(errors, importance)
+            sequence = greedy_sequence(errors, weight, step_cost)
 
             def size_of(k: int) -> int:
                 return len(bitstream.encode_pooled(face, mask_from_sequence(shape, sequence, k),

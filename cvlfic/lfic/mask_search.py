@@ -11,22 +11,48 @@ from typing import Callable, Optional
 import numpy as np
 
 
-def greedy_sequence(errors: np.ndarray, importance: Optional[np.ndarray] = None) -> np.ndarray:
-    """Refinement order by importance-weighted error reduction (region indices).
+def greedy_sequence(errors: np.ndarray, weight: Optional[np.ndarray] = None,
+                    step_cost: Optional[np.ndarray] = None) -> np.ndarray:
+    """Refinement order by weighted error reduction per unit of cost (region indices).
 
-    ``errors``: Mh x Mw x n_blocks (``region_errors``); ``importance``: Mh x Mw semantic
-    weight per region (learned from Algorithm 1's gradients, see the model card), or None.
-    Each step refines the region whose next step removes the most weighted error. A region's
-    gains are first made non-increasing from coarse to fine, so one sort gives the greedy
-    order and every region's steps come in order (no priority queue in the hot path).
+    ``errors``: Mh x Mw x n_blocks (``region_errors``); ``weight``: Mh x Mw semantic weight
+    per region (the learned prior, see ``search_weights``), or None; ``step_cost``:
+    n_blocks - 1 costs of refining from each block index to the next, or None (all equal).
+    Each step refines the region whose next step removes the most weighted error per cost.
+    A region's ratios are first made non-increasing from coarse to fine, so one sort gives
+    the greedy order and every region's steps come in order (no priority queue in the hot
+    path).
     """
     mh, mw, n_blocks = errors.shape
     flat = errors.reshape(mh * mw, n_blocks).astype(np.float64)
-    weight = np.ones(mh * mw) if importance is None else importance.reshape(-1).astype(np.float64)
-    gains = weight[:, None] * (flat[:, :-1] - flat[:, 1:])
+    w = np.ones(mh * mw) if weight is None else weight.reshape(-1).astype(np.float64)
+    gains = w[:, None] * (flat[:, :-1] - flat[:, 1:])
+    if step_cost is not None:
+        gains = gains / np.asarray(step_cost, np.float64)[None, :]
     gains = np.minimum.accumulate(gains, axis=1)
     order = np.argsort(-gains.reshape(-1), kind="stable")
     return order // (n_blocks - 1)
+
+
+def values_per_block_index(block_sizes, region: int) -> np.ndarray:
+    """Coded values of one region at each block index, all planes together."""
+    return np.array([sum((region // sizes[i]) ** 2 for sizes in block_sizes)
+                     for i in range(len(block_sizes[0]))], np.int64)
+
+
+def search_weights(importance: Optional[np.ndarray], block_sizes, region: int,
+                   importance_exponent: float = 1.0, cost_exponent: float = 0.0):
+    """(weight, step_cost) for ``greedy_sequence`` from the learned prior and the profile.
+
+    weight = importance ** importance_exponent; step_cost = (values a refinement step adds)
+    ** cost_exponent. Exponents (1, 0) rank by weighted error alone (models shipped before
+    the search was calibrated); ``cvlfic.train.calibrate`` picks them per model.
+    """
+    weight = None if importance is None else np.asarray(importance, np.float64) ** importance_exponent
+    step_cost = None
+    if cost_exponent:
+        step_cost = np.diff(values_per_block_index(block_sizes, region)).astype(np.float64) ** cost_exponent
+    return weight, step_cost
 
 
 def sequence_costs(sequence, block_sizes, region: int) -> np.ndarray:
@@ -34,8 +60,7 @@ def sequence_costs(sequence, block_sizes, region: int) -> np.ndarray:
 
     ``block_sizes[plane][index]`` as in ``cvlfic.bitstream.profile_info``.
     """
-    per_level = np.array([sum((region // sizes[i]) ** 2 for sizes in block_sizes)
-                          for i in range(len(block_sizes[0]))], np.int64)
+    per_level = values_per_block_index(block_sizes, region)
     regions = np.asarray(sequence, np.int64)
     # The level a step starts from = how often its region came before it.
     order = np.argsort(regions, kind="stable")

@@ -63,7 +63,8 @@ def run_ship(args: argparse.Namespace) -> int:
         shutil.copyfile(args.run / "log.jsonl", args.out / "training_log.jsonl")
     store_importance(args.out, crops[pick])
     result = store_calibration(args.out, crops[pick])
-    print(f"exported {args.out}: step {state['step']}, rate_levels {result['rate_levels']}")
+    print(f"exported {args.out}: step {state['step']}, mask search {result['mask_search']}, "
+          f"rate_levels {result['rate_levels']}")
     return 0
 
 

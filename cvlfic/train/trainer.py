@@ -61,6 +61,11 @@ class Trainer:
         self.step = 0
         self._embedder = None
         self._stop = False
+        self.encoder_masks = None
+        if config.encoder_masks > 0:
+            from cvlfic.train.encoder_masks import EncoderMasks
+            self.encoder_masks = EncoderMasks(Path(config.encoder_model), config.encoder_bpp)
+        self._validation_points = None
 
     # -- losses ---------------------------------------------------------------------------
     def embedder(self):
@@ -95,6 +100,12 @@ class Trainer:
         make = fixed_block_masks if config.fixed_blocks else random_masks
         masks = make(config.batch_size, shape, len(self.profile.blocks), self.generator)
         levels = random_levels(config.batch_size, config.levels, self.generator)
+        if self.encoder_masks is not None:
+            take = torch.rand(config.batch_size, generator=self.generator) < config.encoder_masks
+            if bool(take.any()):
+                enc_masks, enc_levels = self.encoder_masks.sample(real_u8[take], self.generator)
+                masks[take] = enc_masks
+                levels[take] = enc_levels
         return real_u8, masks, levels
 
     def train_step(self) -> Dict[str, float]:
@@ -129,23 +140,39 @@ class Trainer:
         return logs
 
     # -- validation -----------------------------------------------------------------------
+    def validation_points(self, real_u8: torch.Tensor):
+        """(key, masks, levels) of the operating points: uniform 8x8 at L=8 and 4x4 at L=16,
+        and with encoder masks on, the fast encoder's choice at 0.1 and 0.2 bpp."""
+        if self._validation_points is None:
+            h, w = real_u8.shape[-2:]
+            shape = mask_shape(h, w, self.profile)
+            n = len(real_u8)
+            points = []
+            for block_index, levels in ((1, 8), (2, 16)):
+                points.append((f"b{self.profile.blocks[block_index]}_L{levels}",
+                               torch.full((n, *shape), block_index, dtype=torch.int64),
+                               torch.full((n,), levels)))
+            if self.encoder_masks is not None:
+                for bpp in (0.1, 0.2):
+                    chosen = [self.encoder_masks.choose(crop, bpp) for crop in real_u8]
+                    points.append((f"fast{bpp}",
+                                   torch.from_numpy(np.stack([m for m, _ in chosen]).astype(np.int64)),
+                                   torch.tensor([lv for _, lv in chosen])))
+            self._validation_points = points
+        return self._validation_points
+
     @torch.no_grad()
     def validate(self) -> Dict[str, float]:
         """PSNR (and descriptor distance when H is on) at fixed operating points."""
         self.decoder.eval()
         real_u8 = torch.from_numpy(np.ascontiguousarray(self.crops[self.val_index])).permute(0, 3, 1, 2)
-        h, w = real_u8.shape[-2:]
-        shape = mask_shape(h, w, self.profile)
         results = {}
-        for block_index, levels in ((1, 8), (2, 16)):
-            masks = torch.full((len(real_u8), *shape), block_index, dtype=torch.int64)
-            lv = torch.full((len(real_u8),), levels)
+        for key, masks, lv in self.validation_points(real_u8):
             real = real_u8.float() / 255.0
             fakes = [self.decoder(*decoder_inputs(real_u8[i:i + 64], masks[i:i + 64], lv[i:i + 64],
                                                   self.profile)) for i in range(0, len(real_u8), 64)]
             fake = torch.cat(fakes)
             mse = ((fake - real) ** 2).mean((1, 2, 3))
-            key = f"b{self.profile.blocks[block_index]}_L{levels}"
             results[f"psnr_{key}"] = float((10 * torch.log10(1.0 / mse.clamp_min(1e-10))).mean())
             if self.config.loss.semantic > 0:
                 embed = self.embedder().embed_tensor

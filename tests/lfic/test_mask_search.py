@@ -2,7 +2,7 @@ import numpy as np
 
 from cvlfic import bitstream
 from cvlfic.lfic.mask_search import (greedy_sequence, longest_fitting_prefix, mask_from_sequence,
-                                     sequence_costs)
+                                     search_weights, sequence_costs, values_per_block_index)
 from cvlfic.lfic.region_errors import RegionErrors
 
 
@@ -20,6 +20,27 @@ def test_importance_reorders():
     errors[..., 0] = [[10, 20]]
     assert greedy_sequence(errors)[0] == 1
     assert greedy_sequence(errors, np.array([[10.0, 1.0]]))[0] == 0
+
+
+def test_step_cost_reorders():
+    # Region 0 saves 50 at each of its two steps; region 1 saves 30 at its first step only.
+    errors = np.array([[[100.0, 50.0, 0.0], [30.0, 0.0, 0.0]]])
+    assert list(greedy_sequence(errors)[:3]) == [0, 0, 1]
+    # When the second step costs 100 times the first, region 1's cheap step comes before it.
+    assert list(greedy_sequence(errors, None, np.array([1.0, 100.0]))[:3]) == [0, 1, 0]
+
+
+def test_search_weights():
+    profile = bitstream.profile_info(0)
+    sizes, region = profile["block_sizes"], profile["region"]
+    # Y 16/8/4/2 and Cb, Cr 16/16/8/4 in a 16x16 region: 1+1+1, 4+1+1, 16+4+4, 64+16+16 values.
+    assert list(values_per_block_index(sizes, region)) == [3, 6, 24, 96]
+    importance = np.array([[0.5, 2.0]])
+    weight, cost = search_weights(importance, sizes, region)
+    assert np.allclose(weight, importance) and cost is None
+    weight, cost = search_weights(importance, sizes, region, importance_exponent=2, cost_exponent=1)
+    assert np.allclose(weight, [[0.25, 4.0]]) and list(cost) == [3, 18, 72]
+    assert search_weights(None, sizes, region, 4, 0)[0] is None
 
 
 def test_longest_fitting_prefix():

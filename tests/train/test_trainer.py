@@ -101,3 +101,35 @@ def test_init_from_a_shipped_decoder(tmp_path, crops):
     assert fresh.step == 0
     for a, b in zip(fresh.decoder.state_dict().values(), trainer.decoder.state_dict().values()):
         assert torch.equal(a, b)
+
+
+def test_encoder_masks_are_the_fast_modes_choice(tmp_path):
+    from cvlfic import bitstream
+    from cvlfic.lfic.codec import Codec
+    from cvlfic.train.encoder_masks import EncoderMasks
+
+    rng = np.random.default_rng(1)
+    faces = rng.integers(0, 256, (3, 48, 64, 3), dtype=np.uint8)
+    batch = torch.from_numpy(faces).permute(0, 3, 1, 2)
+    sampler = EncoderMasks("models/lfic_ycc16", [0.1, 0.4])
+    codec = Codec("models/lfic_ycc16")
+    mask, levels = sampler.choose(batch[0], 0.3)
+    expected_mask, expected_levels = codec.fast_choice(faces[0], int(0.3 * 48 * 64 / 8))
+    assert np.array_equal(mask, expected_mask) and levels == expected_levels
+    # A rate below any stream's minimum gives the coarsest mask instead of failing.
+    mask, levels = sampler.choose(batch[0], 1e-4)
+    assert not mask.any() and levels == codec.level_candidates[0]
+    masks, levels = sampler.sample(batch, torch.Generator().manual_seed(0))
+    assert masks.shape == (3, *bitstream.mask_shape(48, 64, 0)) and masks.dtype == torch.int64
+    for face, m, lv in zip(faces, masks.numpy(), levels.tolist()):
+        assert len(bitstream.encode_pooled(face, m.astype(np.uint8), 0, lv)) <= int(0.4 * 48 * 64 / 8)
+    with pytest.raises(ValueError, match="encoder_bpp"):
+        EncoderMasks("models/lfic_ycc16", [0.5, 0.1])
+
+
+def test_training_on_encoder_masks_validates_at_fast_points(tmp_path, crops):
+    trainer = Trainer(tiny_config(steps=2, encoder_masks=1.0), crops, tmp_path / "run")
+    trainer.run()
+    log = [json.loads(line) for line in (tmp_path / "run" / "log.jsonl").read_text().splitlines()]
+    validation = [r["validation"] for r in log if "validation" in r]
+    assert validation and {"psnr_fast0.1", "psnr_fast0.2"} <= set(validation[-1])
