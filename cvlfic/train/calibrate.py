@@ -9,8 +9,8 @@ held-out training crops and their decoded faces.
 - ``rate_levels``: per rate, the level count with the smallest mean distance (the fast
   mode then tries only the calibrated level count nearest the requested rate).
 
-The levels are calibrated first with the model's current search, then the search, then the
-levels again under the chosen search.
+The levels are calibrated first at the search's rates under the default search, then the
+search, then the levels at every rate under the chosen search.
 """
 from __future__ import annotations
 
@@ -93,7 +93,7 @@ def calibrate_search(probe: DistanceProbe, rates: Sequence[float] = SEARCH_BPP) 
 def calibrate(model_dir: Path, crops: np.ndarray) -> Dict:
     codec = Codec(model_dir)
     probe = DistanceProbe(codec, crops)
-    levels = calibrate_levels(probe)
+    levels = calibrate_levels(probe, SEARCH_BPP)
     codec.rate_levels = [tuple(p) for p in levels["rate_levels"]]
     search = calibrate_search(probe)
     levels = calibrate_levels(probe)
