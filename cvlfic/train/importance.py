@@ -3,8 +3,9 @@
 For held-out training crops at several uniform block sizes and level counts, take the
 gradient of the semantic + content loss with respect to the decoder input (the quantity
 Algorithm 1 ranks regions by), sum its magnitude per region, normalise per crop, and
-average. The fast mode multiplies each region's pooling error by this map, so it refines
-where Algorithm 1 would, at no run-time cost. Stored as ``importance`` in model.json.
+average. The fast mode weights each region's pooling error by a power of this map (the
+exponent is calibrated, see ``cvlfic.train.calibrate``), so it refines where Algorithm 1
+would, at no run-time cost. Stored as ``importance`` in model.json.
 """
 from __future__ import annotations
 
