@@ -33,7 +33,7 @@ class TrainConfig:
     # Share of each batch masked as the fast encoder would (see cvlfic.train.encoder_masks),
     # at log-uniform rates in encoder_bpp, by the prior and calibration of encoder_model.
     encoder_masks: float = 0.0
-    encoder_model: str = "models/lfic_ycc16"
+    encoder_model: str = "lfic_ycc16"  # a model name or folder
     encoder_bpp: List[float] = field(default_factory=lambda: [0.03, 0.6])
     loss: LossWeights = field(default_factory=LossWeights)
 

@@ -7,7 +7,7 @@ Fine-tuning on that family spends the small decoder's capacity where real stream
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Sequence, Tuple
+from typing import Sequence, Tuple, Union
 
 import numpy as np
 import torch
@@ -16,13 +16,13 @@ from cvlfic import bitstream
 
 
 class EncoderMasks:
-    """Draws a rate per crop (log-uniform in ``bpp_range``) and asks the fast mode of the
-    model in ``model_dir`` (its semantic prior and rate calibration) for mask and levels."""
+    """Draws a rate per crop (log-uniform in ``bpp_range``) and asks the fast mode of
+    ``model`` (a name or folder: its semantic prior and calibration) for mask and levels."""
 
-    def __init__(self, model_dir: Path, bpp_range: Sequence[float]):
+    def __init__(self, model: Union[str, Path], bpp_range: Sequence[float]):
         from cvlfic.lfic.codec import Codec  # the encoder side needs no network
 
-        self.codec = Codec(model_dir)
+        self.codec = Codec(model)
         low, high = bpp_range
         if not 0 < low <= high:
             raise ValueError(f"encoder_bpp must be 0 < low <= high, got {bpp_range}")

@@ -64,7 +64,7 @@ class Trainer:
         self.encoder_masks = None
         if config.encoder_masks > 0:
             from cvlfic.train.encoder_masks import EncoderMasks
-            self.encoder_masks = EncoderMasks(Path(config.encoder_model), config.encoder_bpp)
+            self.encoder_masks = EncoderMasks(config.encoder_model, config.encoder_bpp)
         self._validation_points = None
 
     # -- losses ---------------------------------------------------------------------------

@@ -111,8 +111,8 @@ def test_encoder_masks_are_the_fast_modes_choice(tmp_path):
     rng = np.random.default_rng(1)
     faces = rng.integers(0, 256, (3, 48, 64, 3), dtype=np.uint8)
     batch = torch.from_numpy(faces).permute(0, 3, 1, 2)
-    sampler = EncoderMasks("models/lfic_ycc16", [0.1, 0.4])
-    codec = Codec("models/lfic_ycc16")
+    sampler = EncoderMasks("lfic_ycc16", [0.1, 0.4])
+    codec = Codec("lfic_ycc16")
     mask, levels = sampler.choose(batch[0], 0.3)
     expected_mask, expected_levels = codec.fast_choice(faces[0], int(0.3 * 48 * 64 / 8))
     assert np.array_equal(mask, expected_mask) and levels == expected_levels
@@ -124,7 +124,7 @@ def test_encoder_masks_are_the_fast_modes_choice(tmp_path):
     for face, m, lv in zip(faces, masks.numpy(), levels.tolist()):
         assert len(bitstream.encode_pooled(face, m.astype(np.uint8), 0, lv)) <= int(0.4 * 48 * 64 / 8)
     with pytest.raises(ValueError, match="encoder_bpp"):
-        EncoderMasks("models/lfic_ycc16", [0.5, 0.1])
+        EncoderMasks("lfic_ycc16", [0.5, 0.1])
 
 
 def test_training_on_encoder_masks_validates_at_fast_points(tmp_path, crops):
