@@ -43,8 +43,7 @@ class DistanceProbe:
 
     def __call__(self, bpp: float, levels: Optional[int] = None) -> Optional[float]:
         """None when ``levels`` (if given) does not fit every crop at this rate."""
-        h, w = self.crops.shape[1:3]
-        budget = int(bpp * h * w / 8)
+        budget = self.codec.budget_bytes(self.crops.shape[1:3], bpp, None, None)
         streams = []
         for crop in self.crops:
             try:

@@ -31,7 +31,7 @@ class EncoderMasks:
     def choose(self, bgr_u8: torch.Tensor, bpp: float) -> Tuple[np.ndarray, int]:
         """(mask, levels) for one uint8 3 x H x W BGR crop at a rate cap."""
         face = np.ascontiguousarray(bgr_u8.permute(1, 2, 0).numpy())
-        budget = int(bpp * face.shape[0] * face.shape[1] / 8)
+        budget = self.codec.budget_bytes(face.shape, bpp, None, None)
         try:
             return self.codec.fast_choice(face, budget)
         except ValueError:  # below this crop's minimum: the coarsest stream is what it gets
@@ -42,6 +42,10 @@ class EncoderMasks:
         """Masks (int64 N x Mh x Mw) and levels (int64 N) for a uint8 N x 3 x H x W batch."""
         low, high = self.log_range
         rates = torch.exp(low + (high - low) * torch.rand(len(bgr_u8), generator=generator))
+        return self.choose_batch(bgr_u8, rates.tolist())
+
+    def choose_batch(self, bgr_u8: torch.Tensor, rates: Sequence[float]):
+        """Masks (int64 N x Mh x Mw) and levels (int64 N), one rate cap per crop."""
         chosen = [self.choose(crop, float(bpp)) for crop, bpp in zip(bgr_u8, rates)]
         masks = torch.from_numpy(np.stack([m for m, _ in chosen]).astype(np.int64))
         levels = torch.tensor([lv for _, lv in chosen], dtype=torch.int64)

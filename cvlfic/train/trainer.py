@@ -154,10 +154,7 @@ class Trainer:
                                torch.full((n,), levels)))
             if self.encoder_masks is not None:
                 for bpp in (0.1, 0.2):
-                    chosen = [self.encoder_masks.choose(crop, bpp) for crop in real_u8]
-                    points.append((f"fast{bpp}",
-                                   torch.from_numpy(np.stack([m for m, _ in chosen]).astype(np.int64)),
-                                   torch.tensor([lv for _, lv in chosen])))
+                    points.append((f"fast{bpp}", *self.encoder_masks.choose_batch(real_u8, [bpp] * n)))
             self._validation_points = points
         return self._validation_points
 
