@@ -6,7 +6,8 @@ extra only matters for the names that need it.
 from importlib import import_module
 from typing import Any
 
-from cvlfic.errors import CorruptStreamError, CvlficError, ModelFileError
+from cvlfic.errors import (BudgetError, CorruptStreamError, CvlficError, LimitError, ModelFileError,
+                           TruncatedStreamError, UnsupportedVersionError)
 
 __version__ = "0.1.0"
 
@@ -30,7 +31,8 @@ _LAZY = {
     "load_recognizer": "cvlfic.recognition",
 }
 
-__all__ = ["CorruptStreamError", "CvlficError", "ModelFileError", "__version__", *_LAZY]
+__all__ = ["BudgetError", "CorruptStreamError", "CvlficError", "LimitError", "ModelFileError",
+           "TruncatedStreamError", "UnsupportedVersionError", "__version__", *_LAZY]
 
 
 def __getattr__(name: str) -> Any:

@@ -8,8 +8,10 @@ and ``decode_pooled`` returns exactly what ``reconstruct`` computes on the encod
 
 The mask is a uint8 array of shape ``mask_shape(h, w, profile)``; each entry indexes the
 profile's block-size list (0 = largest block). Bad streams raise
-:class:`cvlfic.errors.CorruptStreamError` (a ``ValueError``); bad arguments raise
-``ValueError`` / ``TypeError``.
+:class:`cvlfic.errors.CorruptStreamError` (a ``ValueError``; ``TruncatedStreamError`` for a
+cut stream, ``UnsupportedVersionError`` for another format version), streams of images above
+``max_pixels`` raise :class:`cvlfic.errors.LimitError`; bad arguments raise ``ValueError`` /
+``TypeError``.
 """
 from __future__ import annotations
 
@@ -20,6 +22,10 @@ import numpy as np
 from cvlfic import _core
 
 FORMAT_VERSION: int = _core.FORMAT_VERSION
+#: Decoding refuses streams of larger images unless given another ``max_pixels``
+#: (``CVLFIC_DEFAULT_MAX_PIXELS`` of the C API: 1024 x 1024); ``MAX_PIXELS`` is the format's cap.
+DEFAULT_MAX_PIXELS: int = _core.DEFAULT_MAX_PIXELS
+MAX_PIXELS: int = _core.MAX_PIXELS
 #: The level counts a stream can carry (coded in 4 bits); 256 is lossless pooling.
 LEVELS: Tuple[int, ...] = _core.levels_table()
 PROFILE_YCC16 = 0
@@ -57,9 +63,13 @@ def encode_pooled(bgr: np.ndarray, mask, profile: int, levels: int) -> bytes:
     return _core.encode(bgr, _as_mask(mask), int(profile), int(levels))
 
 
-def decode_pooled(data: bytes) -> Tuple[np.ndarray, np.ndarray, Dict]:
-    """``(reconstruction H x W x 3 uint8, mask, info)`` from a stream (see ``read_info``)."""
-    return _core.decode(bytes(data))
+def decode_pooled(data: bytes, max_pixels: int = DEFAULT_MAX_PIXELS
+                  ) -> Tuple[np.ndarray, np.ndarray, Dict]:
+    """``(reconstruction H x W x 3 uint8, mask, info)`` from a stream (see ``read_info``).
+
+    A stream of an image above ``max_pixels`` raises :class:`cvlfic.errors.LimitError`
+    before anything of its size is allocated."""
+    return _core.decode(bytes(data), int(max_pixels))
 
 
 def reconstruct(bgr: np.ndarray, mask, profile: int, levels: int) -> np.ndarray:
@@ -67,9 +77,9 @@ def reconstruct(bgr: np.ndarray, mask, profile: int, levels: int) -> np.ndarray:
     return _core.reconstruct(bgr, _as_mask(mask), int(profile), int(levels))
 
 
-def read_info(data: bytes) -> Dict:
+def read_info(data: bytes, max_pixels: int = DEFAULT_MAX_PIXELS) -> Dict:
     """Header of a stream, checksum verified: version, profile, levels, height, width, mask_shape."""
-    return _core.read_info(bytes(data))
+    return _core.read_info(bytes(data), int(max_pixels))
 
 
 def analyze(bgr: np.ndarray, mask, profile: int, levels: int, model: int = _core.MODEL_V1):

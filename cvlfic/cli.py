@@ -1,8 +1,14 @@
-"""The ``cvlfic`` command line: one subcommand per module that registers one."""
+"""The ``cvlfic`` command line: one subcommand per module that registers one.
+
+User errors (a missing file, a bad setting, a damaged stream, a limit) end the command with
+one line on stderr and exit status 1 (2 for bad arguments), never a traceback; set
+``CVLFIC_DEBUG=1`` to see the traceback of one.
+"""
 from __future__ import annotations
 
 import argparse
 import importlib
+import os
 import sys
 from typing import List, Optional
 
@@ -20,9 +26,32 @@ SUBCOMMAND_MODULES = [
 ]
 
 
+class Parser(argparse.ArgumentParser):
+    """argparse with usage errors on one line (subcommand parsers are of the same class)."""
+
+    def error(self, message: str):
+        self.exit(2, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
+
+
+def version_text() -> str:
+    from cvlfic import __version__, bitstream
+
+    return (f"cvlfic {__version__} (core {bitstream._core.version()}, "
+            f"bitstream version {bitstream.FORMAT_VERSION})")
+
+
+class _Version(argparse.Action):
+    def __init__(self, option_strings, dest=argparse.SUPPRESS, default=argparse.SUPPRESS, help=None):
+        super().__init__(option_strings, dest, nargs=0, default=default, help=help)
+
+    def __call__(self, parser, namespace, values, option_string=None):
+        print(version_text())
+        parser.exit(0)
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
-        prog="cvlfic", description="cvlfic: a learned face-image codec for video analytics")
+    parser = Parser(prog="cvlfic", description="cvlfic: a learned face-image codec for video analytics")
+    parser.add_argument("--version", action=_Version, help="print the version and exit")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     for name in SUBCOMMAND_MODULES:
         try:
@@ -34,13 +63,31 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _user_error(exc: BaseException) -> str:
+    if isinstance(exc, OSError) and exc.filename is not None:
+        reason = exc.strerror or str(exc)
+        return f"cannot open {exc.filename}: {reason}"
+    return str(exc) or type(exc).__name__
+
+
 def main(argv: Optional[List[str]] = None) -> int:
+    from cvlfic.errors import CvlficError
+
     parser = build_parser()
     args = parser.parse_args(argv)
     if not getattr(args, "func", None):
         parser.print_help()
         return 0 if args.command is None else 2
-    return int(args.func(args) or 0)
+    try:
+        return int(args.func(args) or 0)
+    except (CvlficError, OSError, ValueError) as exc:
+        if os.environ.get("CVLFIC_DEBUG"):
+            raise
+        print(f"cvlfic {args.command}: error: {_user_error(exc)}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print(f"cvlfic {args.command}: interrupted", file=sys.stderr)
+        return 130
 
 
 if __name__ == "__main__":

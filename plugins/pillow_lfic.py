@@ -3,7 +3,13 @@
 Importing this module registers the format (``LFIC``, extension ``.lfic``). Opening reads
 only the stream header (size, checksum); pixels are decoded on ``load()`` by the default
 codec (ONNX Runtime). Saving takes ``quality``, ``bpp`` or ``max_bytes`` (as
-``cvlfic.encode``), e.g. ``im.save("face.lfic", max_bytes=300)``.
+``cvlfic.encode``), e.g. ``im.save("face.lfic", max_bytes=300)``; an ``L`` image is saved as a
+gray stream.
+
+Like Pillow's ``Image.MAX_IMAGE_PIXELS``, ``MAX_PIXELS`` bounds what is decoded: a stream of a
+larger image raises ``PIL.Image.DecompressionBombError`` on open, before any decoding (the
+learned decoder costs far more per pixel than a classical one, hence a lower default:
+``cvlfic.bitstream.DEFAULT_MAX_PIXELS``).
 """
 from __future__ import annotations
 
@@ -11,9 +17,10 @@ import numpy as np
 from PIL import Image, ImageFile
 
 from cvlfic import bitstream
-from cvlfic.errors import CorruptStreamError
+from cvlfic.errors import CorruptStreamError, CvlficError
 
 FORMAT = "LFIC"
+MAX_PIXELS = bitstream.DEFAULT_MAX_PIXELS
 EXTENSION = ".lfic"
 _MAGIC_NIBBLE = 0xC  # high nibble of a stream's first byte (docs/bitstream.md)
 
@@ -29,9 +36,14 @@ class LficImageFile(ImageFile.ImageFile):
     def _open(self) -> None:
         data = self.fp.read()
         try:
-            info = bitstream.read_info(data)
+            info = bitstream.read_info(data, bitstream.MAX_PIXELS)  # the size, then the limit
         except CorruptStreamError as exc:  # Pillow then tries the other formats
             raise SyntaxError(f"not an LFIC stream: {exc}") from None
+        pixels = info["width"] * info["height"]
+        if pixels > MAX_PIXELS:
+            raise Image.DecompressionBombError(
+                f"LFIC image of {info['width']}x{info['height']} ({pixels} pixels) is above the "
+                f"limit of {MAX_PIXELS} pixels (cvlfic.plugins.pillow_lfic.MAX_PIXELS)")
         self._mode = "RGB"
         self._size = (info["width"], info["height"])
         self.info["lfic"] = info
@@ -46,9 +58,9 @@ class LficDecoder(ImageFile.PyDecoder):
 
         self.fd.seek(0)
         try:
-            bgr = decode(self.fd.read())
-        except CorruptStreamError as exc:
-            raise OSError(f"LFIC stream damaged: {exc}") from None
+            bgr = decode(self.fd.read(), max_pixels=MAX_PIXELS)
+        except CvlficError as exc:
+            raise OSError(f"LFIC stream: {exc}") from None
         self.set_as_raw(np.ascontiguousarray(bgr[:, :, ::-1]).tobytes())
         return -1, 0
 
@@ -58,6 +70,9 @@ def _save(im: Image.Image, fp, filename) -> None:
 
     options = {k: im.encoderinfo[k] for k in ("quality", "bpp", "max_bytes")
                if im.encoderinfo.get(k) is not None}
+    if im.mode == "L":
+        fp.write(encode(np.ascontiguousarray(np.asarray(im)), **options))
+        return
     rgb = np.asarray(im.convert("RGB"))
     fp.write(encode(np.ascontiguousarray(rgb[:, :, ::-1]), **options))
 

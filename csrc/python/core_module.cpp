@@ -11,26 +11,40 @@ namespace py = pybind11;
 
 namespace {
 
-// Streams that fail to parse raise cvlfic.errors.CorruptStreamError (a ValueError).
+// Streams that fail to parse raise cvlfic.errors.CorruptStreamError (a ValueError) or its
+// subclasses TruncatedStreamError / UnsupportedVersionError, with the status as `.status`.
 [[noreturn]] void raise_status(int status) {
-    std::string msg = cvlfic_status_string(status);
-    msg += " [status " + std::to_string(status) + "]";
+    const std::string msg = cvlfic_status_string(status);
+    const char *cls = nullptr;
     switch (status) {
         case CVLFIC_ERR_ARGUMENT: throw py::value_error(msg);
         case CVLFIC_ERR_NO_MEMORY: throw std::bad_alloc();
-        case CVLFIC_ERR_FOREIGN:
+        case CVLFIC_ERR_TRUNCATED: cls = "TruncatedStreamError"; break;
         case CVLFIC_ERR_UNSUPPORTED_VERSION:
-        case CVLFIC_ERR_UNKNOWN_PROFILE:
-        case CVLFIC_ERR_TRUNCATED:
+        case CVLFIC_ERR_UNKNOWN_PROFILE: cls = "UnsupportedVersionError"; break;
+        case CVLFIC_ERR_FOREIGN:
         case CVLFIC_ERR_CHECKSUM:
         case CVLFIC_ERR_TOO_LARGE:
-        case CVLFIC_ERR_CORRUPT: {
-            py::object exc = py::module_::import("cvlfic.errors").attr("CorruptStreamError");
-            PyErr_SetObject(exc.ptr(), py::make_tuple(msg, status).ptr());
-            throw py::error_already_set();
-        }
-        default: throw std::runtime_error(msg);
+        case CVLFIC_ERR_CORRUPT: cls = "CorruptStreamError"; break;
+        default: throw std::runtime_error(msg + " [status " + std::to_string(status) + "]");
     }
+    py::object exc = py::module_::import("cvlfic.errors").attr(cls);
+    PyErr_SetObject(exc.ptr(), exc(msg, status).ptr());
+    throw py::error_already_set();
+}
+
+// A stream above the caller's pixel limit: cvlfic.errors.LimitError naming the size and limit.
+[[noreturn]] void raise_too_large(const cvlfic_stream_info &info, size_t limit) {
+    const size_t pixels = info.height * info.width;
+    std::string msg = "the stream holds a " + std::to_string(info.width) + "x" + std::to_string(info.height) +
+                      " image (" + std::to_string(pixels) + " pixels), ";
+    if (info.height > CVLFIC_MAX_SIDE || info.width > CVLFIC_MAX_SIDE)
+        msg += "above the format's largest side of " + std::to_string(CVLFIC_MAX_SIDE) + " pixels";
+    else
+        msg += "above the decode limit of " + std::to_string(limit) + " pixels (raise it with max_pixels, or --max-pixels on the command line)";
+    py::object exc = py::module_::import("cvlfic.errors").attr("LimitError");
+    PyErr_SetObject(exc.ptr(), exc(msg, pixels, limit).ptr());
+    throw py::error_already_set();
 }
 
 void check(int status) {
@@ -102,16 +116,25 @@ py::bytes encode(const py::array &image, const py::array &mask_arr, int profile,
     return py::bytes(out);
 }
 
-cvlfic_stream_info read_info_raw(const py::bytes &data) {
+// The binding always passes an explicit limit (the C API's 0 = default is for C callers).
+size_t checked_limit(size_t max_pixels) {
+    if (max_pixels < 1 || max_pixels > CVLFIC_MAX_PIXELS)
+        throw py::value_error("max_pixels must be in 1.." + std::to_string(CVLFIC_MAX_PIXELS));
+    return max_pixels;
+}
+
+cvlfic_stream_info read_info_raw(const py::bytes &data, size_t max_pixels) {
     size_t size = 0;
     const uint8_t *p = bytes_data(data, size);
     cvlfic_stream_info info{};
-    check(cvlfic_read_info(p, size, &info));
+    const int status = cvlfic_read_info_limited(p, size, checked_limit(max_pixels), &info);
+    if (status == CVLFIC_ERR_TOO_LARGE && info.height > 0) raise_too_large(info, max_pixels);
+    check(status);
     return info;
 }
 
-py::tuple decode(const py::bytes &data) {
-    const cvlfic_stream_info info = read_info_raw(data);
+py::tuple decode(const py::bytes &data, size_t max_pixels) {
+    const cvlfic_stream_info info = read_info_raw(data, max_pixels);
     size_t size = 0;
     const uint8_t *p = bytes_data(data, size);
     py::array_t<uint8_t> recon({info.height, info.width, size_t{3}});
@@ -120,7 +143,8 @@ py::tuple decode(const py::bytes &data) {
     int status;
     {
         py::gil_scoped_release nogil;
-        status = cvlfic_decode(p, size, r, info.height * info.width * 3, m, info.mask_height * info.mask_width);
+        status = cvlfic_decode_limited(p, size, max_pixels, r, info.height * info.width * 3, m,
+                                       info.mask_height * info.mask_width);
     }
     check(status);
     return py::make_tuple(recon, mask, info_dict(info));
@@ -206,8 +230,12 @@ PYBIND11_MODULE(_core, m) {
     m.def("encode_bound", &cvlfic_encode_bound);
     m.def("profile_info", &profile_info);
     m.def("encode", &encode, py::arg("image"), py::arg("mask"), py::arg("profile"), py::arg("levels"));
-    m.def("decode", &decode, py::arg("data"));
-    m.def("read_info", [](const py::bytes &d) { return info_dict(read_info_raw(d)); }, py::arg("data"));
+    m.attr("DEFAULT_MAX_PIXELS") = static_cast<size_t>(CVLFIC_DEFAULT_MAX_PIXELS);
+    m.attr("MAX_PIXELS") = static_cast<size_t>(CVLFIC_MAX_PIXELS);
+    m.attr("MAX_SIDE") = static_cast<size_t>(CVLFIC_MAX_SIDE);
+    m.def("decode", &decode, py::arg("data"), py::arg("max_pixels") = static_cast<size_t>(CVLFIC_DEFAULT_MAX_PIXELS));
+    m.def("read_info", [](const py::bytes &d, size_t max_pixels) { return info_dict(read_info_raw(d, max_pixels)); },
+          py::arg("data"), py::arg("max_pixels") = static_cast<size_t>(CVLFIC_DEFAULT_MAX_PIXELS));
     m.def("reconstruct", &reconstruct, py::arg("image"), py::arg("mask"), py::arg("profile"), py::arg("levels"));
     m.def("analyze", &analyze, py::arg("image"), py::arg("mask"), py::arg("profile"), py::arg("levels"),
           py::arg("model") = CVLFIC_MODEL_V1);

@@ -54,6 +54,48 @@ void copy_out(const std::vector<uint8_t> &src, uint8_t *out, size_t capacity, si
     if (!src.empty()) std::memcpy(out, src.data(), src.size());
 }
 
+size_t pixel_limit(size_t max_pixels) {
+    if (max_pixels == 0) return CVLFIC_DEFAULT_MAX_PIXELS;
+    return max_pixels < CVLFIC_MAX_PIXELS ? max_pixels : CVLFIC_MAX_PIXELS;
+}
+
+// A stream whose checksum fails was either cut or damaged. A cut stream's payload is a
+// prefix of a valid one, so decoding everything after the header as payload (no checksum)
+// runs out of bytes before the last symbol; a damaged one usually does not.
+cvlfic_status checksum_failure(const Parsed &s) {
+    const Layout &l = s.layout;
+    std::vector<uint8_t> m(l.mask_h * l.mask_w);
+    Planes rec;
+    try {
+        decode_payload(l, s.payload, s.payload_size + 2, m.data(), rec);
+    } catch (const Failure &f) {
+        if (f.status == CVLFIC_ERR_TRUNCATED) return CVLFIC_ERR_TRUNCATED;
+    }
+    return CVLFIC_ERR_CHECKSUM;
+}
+
+// Framing, checksum and size limits, in the order that lets each failure say what happened;
+// nothing of the image's size is allocated before the limits are checked. `info` (optional)
+// receives the header fields as soon as they are read, also when the stream is refused.
+Parsed check_stream(const uint8_t *data, size_t size, size_t max_pixels, cvlfic_stream_info *info) {
+    const Parsed s = parse_stream(data, size);
+    const Layout &l = s.layout;
+    if (info) {
+        info->version = kVersion;
+        info->profile = l.profile->id;
+        info->levels = l.levels;
+        info->height = l.height;
+        info->width = l.width;
+        info->mask_height = l.mask_h;
+        info->mask_width = l.mask_w;
+    }
+    const bool too_large = l.height > CVLFIC_MAX_SIDE || l.width > CVLFIC_MAX_SIDE ||
+                           l.height * l.width > pixel_limit(max_pixels);
+    if (!checksum_ok(data, size)) fail(too_large ? CVLFIC_ERR_CHECKSUM : checksum_failure(s));
+    if (too_large) fail(CVLFIC_ERR_TOO_LARGE);
+    return s;
+}
+
 }  // namespace
 
 extern "C" {
@@ -68,13 +110,14 @@ const char *cvlfic_status_string(int status) {
         case CVLFIC_ERR_ARGUMENT: return "invalid argument";
         case CVLFIC_ERR_BUFFER_TOO_SMALL: return "output buffer too small";
         case CVLFIC_ERR_NO_MEMORY: return "out of memory";
-        case CVLFIC_ERR_FOREIGN: return "not a cvlfic stream (wrong magic)";
-        case CVLFIC_ERR_UNSUPPORTED_VERSION: return "unsupported cvlfic bitstream version (this library reads version 1)";
-        case CVLFIC_ERR_UNKNOWN_PROFILE: return "unknown profile";
-        case CVLFIC_ERR_TRUNCATED: return "truncated stream";
-        case CVLFIC_ERR_CHECKSUM: return "checksum mismatch (corrupted stream)";
-        case CVLFIC_ERR_TOO_LARGE: return "declared image size above the limit";
-        case CVLFIC_ERR_CORRUPT: return "payload inconsistent with the header (corrupted stream)";
+        case CVLFIC_ERR_FOREIGN: return "not a cvlfic stream";
+        case CVLFIC_ERR_UNSUPPORTED_VERSION:
+            return "a cvlfic stream of another format version (this library reads version 1; a newer cvlfic may read it)";
+        case CVLFIC_ERR_UNKNOWN_PROFILE: return "a cvlfic stream of a profile this library does not know (newer cvlfic?)";
+        case CVLFIC_ERR_TRUNCATED: return "truncated: the stream ends before its last byte (cut during a write or transfer)";
+        case CVLFIC_ERR_CHECKSUM: return "corrupted: the checksum does not match the data";
+        case CVLFIC_ERR_TOO_LARGE: return "the image is larger than the decode limit";
+        case CVLFIC_ERR_CORRUPT: return "corrupted: the data does not match its header";
         case CVLFIC_ERR_INTERNAL: return "internal error";
         default: return "unknown status";
     }
@@ -142,29 +185,37 @@ int cvlfic_encode(const uint8_t *img, size_t height, size_t width, size_t stride
 }
 
 int cvlfic_read_info(const uint8_t *data, size_t size, cvlfic_stream_info *info) {
+    return cvlfic_read_info_limited(data, size, 0, info);
+}
+
+int cvlfic_read_info_limited(const uint8_t *data, size_t size, size_t max_pixels, cvlfic_stream_info *info) {
     return guarded([&] {
         if (!info) fail(CVLFIC_ERR_ARGUMENT);
-        const Parsed s = parse_stream(data, size);
-        info->version = kVersion;
-        info->profile = s.layout.profile->id;
-        info->levels = s.layout.levels;
-        info->height = s.layout.height;
-        info->width = s.layout.width;
-        info->mask_height = s.layout.mask_h;
-        info->mask_width = s.layout.mask_w;
+        std::memset(info, 0, sizeof *info);
+        check_stream(data, size, max_pixels, info);
     });
 }
 
 int cvlfic_decode(const uint8_t *data, size_t size, uint8_t *recon, size_t recon_capacity, uint8_t *mask,
                   size_t mask_capacity) {
+    return cvlfic_decode_limited(data, size, 0, recon, recon_capacity, mask, mask_capacity);
+}
+
+int cvlfic_decode_limited(const uint8_t *data, size_t size, size_t max_pixels, uint8_t *recon,
+                          size_t recon_capacity, uint8_t *mask, size_t mask_capacity) {
     return guarded([&] {
-        const Parsed s = parse_stream(data, size);
+        const Parsed s = check_stream(data, size, max_pixels, nullptr);
         const Layout &l = s.layout;
         if ((recon && recon_capacity < l.height * l.width * 3) || (mask && mask_capacity < l.mask_h * l.mask_w))
             fail(CVLFIC_ERR_BUFFER_TOO_SMALL);
         std::vector<uint8_t> m(l.mask_h * l.mask_w);
         Planes rec;
-        decode_payload(l, s.payload, s.payload_size, m.data(), rec);
+        try {
+            decode_payload(l, s.payload, s.payload_size, m.data(), rec);
+        } catch (const Failure &f) {
+            // The checksum held, so a payload that runs out is inconsistent, not cut.
+            fail(f.status == CVLFIC_ERR_TRUNCATED ? CVLFIC_ERR_CORRUPT : f.status);
+        }
         if (recon) store_planes(l, rec, recon);
         if (mask) std::memcpy(mask, m.data(), m.size());
     });

@@ -62,7 +62,7 @@ void append_crc(std::vector<uint8_t> &out) {
     out.push_back(static_cast<uint8_t>(crc & 0xFF));
 }
 
-Parsed parse_stream(const uint8_t *data, size_t size, bool verify_crc) {
+Parsed parse_stream(const uint8_t *data, size_t size) {
     if (data == nullptr || size == 0) fail(CVLFIC_ERR_TRUNCATED);
     if ((data[0] >> 4) != kMagic) fail(CVLFIC_ERR_FOREIGN);
     if ((data[0] & 0xF) != kVersion) fail(CVLFIC_ERR_UNSUPPORTED_VERSION);
@@ -73,15 +73,13 @@ Parsed parse_stream(const uint8_t *data, size_t size, bool verify_crc) {
     size_t pos = 2;
     const size_t height = get_varint(data, size, pos) + 1;
     const size_t width = get_varint(data, size, pos) + 1;
-    if (height > CVLFIC_MAX_SIDE || width > CVLFIC_MAX_SIDE || height * width > CVLFIC_MAX_PIXELS)
-        fail(CVLFIC_ERR_TOO_LARGE);
     if (size < pos + 2) fail(CVLFIC_ERR_TRUNCATED);
-    const size_t payload_size = size - pos - 2;
-    if (verify_crc) {
-        const uint16_t stored = static_cast<uint16_t>(data[size - 2] << 8 | data[size - 1]);
-        if (crc16(data, size - 2) != stored) fail(CVLFIC_ERR_CHECKSUM);
-    }
-    return Parsed{make_layout(*profile, levels, height, width), data + pos, payload_size};
+    return Parsed{make_layout(*profile, levels, height, width), data + pos, size - pos - 2};
+}
+
+bool checksum_ok(const uint8_t *data, size_t size) {
+    const uint16_t stored = static_cast<uint16_t>(data[size - 2] << 8 | data[size - 1]);
+    return crc16(data, size - 2) == stored;
 }
 
 }  // namespace cvlfic

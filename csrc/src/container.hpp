@@ -23,8 +23,13 @@ struct Parsed {
     size_t payload_size;
 };
 
-// Validates the framing (magic, version, profile, sizes, limits, CRC unless skipped).
-Parsed parse_stream(const uint8_t *data, size_t size, bool verify_crc = true);
+// Validates the framing: magic, version, profile, size fields. The checksum and the size
+// limits are checked by the caller (see c_api.cpp), so that it can tell a cut stream from a
+// corrupted one and report what a refused stream claims. Allocates nothing.
+Parsed parse_stream(const uint8_t *data, size_t size);
+
+// True if the stream's last two bytes are the CRC-16 of the rest.
+bool checksum_ok(const uint8_t *data, size_t size);
 
 // Bytes needed for the sizes of an image (for the encode bound).
 size_t header_size(size_t height, size_t width);

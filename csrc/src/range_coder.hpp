@@ -6,6 +6,7 @@
 // bytes, so every flushed byte counts. The decoder then checks that the data is exactly
 // what the encoder would have written, which catches most damaged payloads.
 #pragma once
+#include "status.hpp"
 #include <cmath>
 #include <cstdint>
 #include <vector>
@@ -113,7 +114,15 @@ public:
 
 private:
     uint32_t next() {
-        const uint32_t b = pos_ < size_ ? data_[pos_] : 0u;
+        uint32_t b = 0;
+        if (pos_ < size_) {
+            b = data_[pos_];
+        } else if (pos_ - size_ >= 4) {
+            // A valid stream never needs more than 4 zero bytes past its end (the encoder
+            // omits at most 4 trailing bytes, see BinEncoder::finish): stop here rather
+            // than decode zeros for the rest of the image a damaged or forged header claims.
+            fail(CVLFIC_ERR_TRUNCATED);
+        }
         ++pos_;
         window_ = (window_ << 8) | b;
         return b;

@@ -1,4 +1,11 @@
-"""The default backend: the decoder's ONNX graph on ONNX Runtime's CPU provider."""
+"""The default backend: the decoder's ONNX graph on ONNX Runtime's CPU provider.
+
+Thread defaults are chosen for a shared CPU (``bench/lfic/busy_neighbour.py``,
+``results/speed/busy_neighbour.json``): ONNX Runtime's own default, one spinning worker per
+core, is fast on an idle machine and collapses when another process holds a core, as its
+workers spin-wait for each other. ``DEFAULT_THREADS`` and ``DEFAULT_SPINNING`` are the
+settings that stayed within 2x of idle with a busy neighbour; docs/speed.md says how to choose.
+"""
 from __future__ import annotations
 
 from pathlib import Path
@@ -6,18 +13,29 @@ from typing import Optional
 
 import numpy as np
 
+DEFAULT_THREADS = 1
+DEFAULT_SPINNING = False
+
 
 class OnnxDecoderRunner:
     name = "onnxruntime"
 
-    def __init__(self, model_path: Path, threads: Optional[int] = None):
+    def __init__(self, model_path: Path, threads: Optional[int] = None,
+                 spinning: Optional[bool] = None):
+        """``threads``: intra-op threads (None: ``DEFAULT_THREADS``; 0: ONNX Runtime's own
+        default, one per physical core). ``spinning``: whether idle workers spin-wait
+        (None: ``DEFAULT_SPINNING``)."""
         import onnxruntime as ort
 
+        threads = DEFAULT_THREADS if threads is None else int(threads)
+        spinning = DEFAULT_SPINNING if spinning is None else bool(spinning)
         options = ort.SessionOptions()
         options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
-        if threads:
-            options.intra_op_num_threads = threads
-            options.inter_op_num_threads = 1
+        options.intra_op_num_threads = threads
+        options.inter_op_num_threads = 1
+        options.add_session_config_entry("session.intra_op.allow_spinning", "1" if spinning else "0")
+        options.add_session_config_entry("session.inter_op.allow_spinning", "1" if spinning else "0")
+        self.threads, self.spinning = threads, spinning
         self.session = ort.InferenceSession(str(model_path), options,
                                             providers=["CPUExecutionProvider"])
 

@@ -7,12 +7,14 @@ from typing import Optional
 BACKENDS = ("auto", "onnxruntime", "torch", "tensorrt", "tensorrt-fp32")
 
 
-def create_runner(model_dir: Path, backend: str = "auto", threads: Optional[int] = None):
+def create_runner(model_dir: Path, backend: str = "auto", threads: Optional[int] = None,
+                  spinning: Optional[bool] = None):
     """``auto`` = ONNX Runtime (needs no torch); ``torch``; ``tensorrt`` (NVIDIA GPUs, an fp16
-    engine; ``tensorrt-fp32`` for full precision). ``threads`` applies to the CPU backends."""
+    engine; ``tensorrt-fp32`` for full precision). ``threads`` applies to the CPU backends,
+    ``spinning`` to ONNX Runtime (see ``cvlfic.backends.onnx_runtime`` for the defaults)."""
     if backend in ("auto", "onnxruntime"):
         from cvlfic.backends.onnx_runtime import OnnxDecoderRunner
-        return OnnxDecoderRunner(model_dir / "decoder.onnx", threads)
+        return OnnxDecoderRunner(model_dir / "decoder.onnx", threads, spinning)
     if backend == "torch":
         from cvlfic.backends.torch_runtime import TorchDecoderRunner
         return TorchDecoderRunner(model_dir, threads)

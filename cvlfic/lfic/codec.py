@@ -8,13 +8,14 @@ exactly one of ``max_bytes`` (never exceeded), ``bpp`` (a cap of bpp*H*W/8 bytes
 from __future__ import annotations
 
 from pathlib import Path
-from typing import List, Optional, Sequence, Union
+from typing import List, Optional, Sequence, Tuple, Union
 
+import cv2
 import numpy as np
 
 from cvlfic import bitstream
 from cvlfic.backends.inputs import decoder_inputs
-from cvlfic.errors import CorruptStreamError
+from cvlfic.errors import BudgetError, CorruptStreamError, LimitError
 from cvlfic.lfic.mask_search import (greedy_sequence, longest_fitting_prefix, mask_from_sequence,
                                      search_weights, sequence_costs)
 from cvlfic.lfic.model_files import DEFAULT_MODEL, find_model, model_metadata
@@ -33,18 +34,40 @@ def bpp_for_quality(quality: float) -> float:
 
 
 def _check_face(face: np.ndarray) -> np.ndarray:
+    """A BGR (H x W x 3) or gray (H x W) uint8 face as the contiguous BGR array the core codes."""
     if not isinstance(face, np.ndarray) or face.dtype != np.uint8:
-        raise TypeError("face must be a numpy uint8 array (BGR)")
-    if face.ndim != 3 or face.shape[2] != 3 or min(face.shape[:2]) < 1:
-        raise ValueError(f"face must be H x W x 3 BGR, got shape {face.shape}")
+        raise TypeError("face must be a numpy uint8 array (BGR, or gray H x W)")
+    if face.ndim == 3 and face.shape[2] == 1:
+        face = face[:, :, 0]
+    if face.ndim == 2:
+        face = np.repeat(face[:, :, None], 3, axis=2)
+    if face.ndim != 3 or face.shape[2] != 3:
+        hint = " (BGRA? drop the alpha channel: face[..., :3])" if face.ndim == 3 and face.shape[2] == 4 else ""
+        raise ValueError(f"face must be H x W x 3 BGR or H x W gray, got shape {face.shape}{hint}")
+    if min(face.shape[:2]) < 1:
+        raise ValueError(f"face must be at least 1x1, got shape {face.shape}")
     return np.ascontiguousarray(face)
 
 
+def is_gray(face: np.ndarray) -> bool:
+    """True for a BGR image whose three channels are equal (a gray image)."""
+    return bool((face[..., 0] == face[..., 1]).all() and (face[..., 1] == face[..., 2]).all())
+
+
 class Codec:
-    """A loaded model plus its inference backend, for repeated calls."""
+    """A loaded model plus its inference backend, for repeated calls.
+
+    ``max_pixels`` bounds the images it encodes and the streams it decodes (default
+    ``bitstream.DEFAULT_MAX_PIXELS``, 1024 x 1024): a larger one raises ``LimitError`` before
+    any work, as a whole photo decoded through the network costs gigabytes. Faces are small;
+    raise it only for trusted input."""
 
     def __init__(self, model: Union[str, Path] = DEFAULT_MODEL, backend: str = "auto",
-                 threads: Optional[int] = None):
+                 threads: Optional[int] = None, max_pixels: int = bitstream.DEFAULT_MAX_PIXELS,
+                 spinning: Optional[bool] = None):
+        if not 1 <= int(max_pixels) <= bitstream.MAX_PIXELS:
+            raise ValueError(f"max_pixels must be in 1..{bitstream.MAX_PIXELS}")
+        self.max_pixels = int(max_pixels)
         self.model_dir = find_model(model)
         self.meta = model_metadata(self.model_dir)
         self.profile_id = int(self.meta["profile"])
@@ -61,7 +84,8 @@ class Codec:
         self.importance_exponent = float(search.get("importance_exponent", 1.0))
         self.cost_exponent = float(search.get("cost_exponent", 0.0))
         self.backend = backend
-        self.threads = threads
+        self.threads = threads  # None: the backend's default for a shared CPU (one thread)
+        self.spinning = spinning
         self._runner = None
 
     # -- encoding -------------------------------------------------------------------------
@@ -71,12 +95,42 @@ class Codec:
         if sum(given) > 1:
             raise ValueError("give at most one of bpp, max_bytes, quality")
         if max_bytes is not None:
+            if int(max_bytes) < 1:
+                raise ValueError(f"max_bytes must be a positive number of bytes, not {max_bytes}")
             return int(max_bytes)
         if bpp is None:
             bpp = bpp_for_quality(DEFAULT_QUALITY if quality is None else quality)
-        if bpp <= 0:
-            raise ValueError("bpp must be positive")
+        elif not bpp > 0:
+            raise ValueError(f"bpp must be positive, not {bpp}")
         return int(bpp * shape[0] * shape[1] / 8)
+
+    def gray_share(self) -> float:
+        """The first plane's share of the coded samples at the finest blocks (2/3 in profile
+        ycc16, 1/3 in rgb8). A gray face carries only that plane's information, so a rate
+        given as bpp or quality buys it that share of a colour face's bytes; ``max_bytes``
+        stays the cap it is."""
+        finest = [1.0 / plane[-1] ** 2 for plane in self.profile["block_sizes"]]
+        return finest[0] / sum(finest)
+
+    def smallest_stream(self, face: np.ndarray) -> int:
+        """Bytes of the smallest stream of this crop: largest blocks, fewest levels."""
+        shape = bitstream.mask_shape(face.shape[0], face.shape[1], self.profile_id)
+        return len(bitstream.encode_pooled(face, np.zeros(shape, np.uint8), self.profile_id,
+                                           self.level_candidates[0]))
+
+    def _budget_error(self, face: np.ndarray, budget: int, setting: str) -> BudgetError:
+        minimum = self.smallest_stream(face)
+        return BudgetError(f"{setting} gives a budget of {budget} bytes, below the minimum of "
+                           f"{minimum} bytes for this {face.shape[1]}x{face.shape[0]} crop",
+                           budget, minimum)
+
+    def check_size(self, face: np.ndarray) -> None:
+        pixels = face.shape[0] * face.shape[1]
+        if pixels > self.max_pixels:
+            raise LimitError(
+                f"the image is {face.shape[1]}x{face.shape[0]} ({pixels} pixels), above the limit "
+                f"of {self.max_pixels} pixels: crop or align the face first (align_face, --align) "
+                f"or raise the limit (max_pixels, --max-pixels)", pixels, self.max_pixels)
 
     def _importance_for(self, mask_shape) -> Optional[np.ndarray]:
         if self.importance is not None and self.importance.shape == tuple(mask_shape):
@@ -86,17 +140,33 @@ class Codec:
     def encode(self, face: np.ndarray, *, bpp: Optional[float] = None,
                max_bytes: Optional[int] = None, quality: Optional[float] = None,
                mode: str = "fast") -> bytes:
-        """Compress a BGR uint8 face crop to at most the budget in bytes."""
+        """Compress a BGR (H x W x 3) or gray (H x W) uint8 face crop to at most the budget
+        in bytes. A gray face (or BGR with equal channels) is coded as gray: it decodes gray,
+        and a ``bpp`` or ``quality`` rate gives it ``gray_share()`` of a colour face's budget.
+
+        ``max_bytes`` and ``bpp`` are caps: a cap below the crop's smallest stream raises
+        ``BudgetError`` (with the minimum). ``quality`` is a target: on a crop too small for
+        it, the smallest stream is written."""
         face = _check_face(face)
+        self.check_size(face)
         budget = self.budget_bytes(face.shape, bpp, max_bytes, quality)
-        if mode == "fast":
-            return self._encode_fast(face, budget)
-        if mode == "fixed":
-            return self._encode_fixed(face, budget)
-        if mode == "best":
+        if max_bytes is None and is_gray(face):
+            budget = int(budget * self.gray_share())
+        if max_bytes is None and bpp is None:
+            budget = max(budget, self.smallest_stream(face))
+        if mode not in ("fast", "fixed", "best"):
+            raise ValueError(f"mode must be 'fast', 'best' or 'fixed', not {mode!r}")
+        try:
+            if mode == "fast":
+                return self._encode_fast(face, budget)
+            if mode == "fixed":
+                return self._encode_fixed(face, budget)
             from cvlfic.lfic.algorithm1 import encode_best
             return encode_best(self, face, budget)
-        raise ValueError(f"mode must be 'fast', 'best' or 'fixed', not {mode!r}")
+        except BudgetError as exc:
+            setting = (f"max_bytes={max_bytes}" if max_bytes is not None else
+                       f"bpp={bpp}" if bpp is not None else f"quality={quality}")
+            raise self._budget_error(face, budget, setting) from exc
 
     def _encode_fast(self, face: np.ndarray, budget: int) -> bytes:
         mask, levels = self.fast_choice(face, budget)
@@ -112,7 +182,7 @@ class Codec:
                 data = bitstream.encode_pooled(face, mask, self.profile_id, levels)
                 if len(data) <= budget:
                     return data
-        raise ValueError(f"budget of {budget} bytes is below this crop's minimum")
+        raise BudgetError(f"budget of {budget} bytes is below this crop's minimum", budget)
 
     def levels_for_budget(self, shape, budget: int):
         """Level counts worth trying at this rate: the calibrated one nearest to it (in log
@@ -157,9 +227,9 @@ class Codec:
         if best is None and tuple(level_candidates) != self.level_candidates[:1]:
             return self.fast_choice(face, budget, self.level_candidates[:1])  # coarsest levels
         if best is None:
-            smallest = len(bitstream.encode_pooled(face, np.zeros(shape, np.uint8),
-                                                   self.profile_id, self.level_candidates[0]))
-            raise ValueError(f"budget of {budget} bytes is below this crop's minimum of {smallest}")
+            smallest = self.smallest_stream(face)
+            raise BudgetError(f"budget of {budget} bytes is below this crop's minimum of {smallest}",
+                              budget, smallest)
         return best[1], best[2]
 
     # -- decoding -------------------------------------------------------------------------
@@ -167,35 +237,69 @@ class Codec:
     def runner(self):
         if self._runner is None:
             from cvlfic.backends.select import create_runner
-            self._runner = create_runner(self.model_dir, self.backend, self.threads)
+            self._runner = create_runner(self.model_dir, self.backend, self.threads, self.spinning)
         return self._runner
 
+    def _neutral_chroma(self, levels: int) -> Tuple[int, int]:
+        """The reconstruction's Cb, Cr of a gray pixel at ``levels`` (quantized 128)."""
+        key = (self.profile_id, levels)
+        if key not in _NEUTRAL:
+            region = self.profile["region"]
+            gray = np.full((region, region, 3), 128, np.uint8)
+            recon = bitstream.reconstruct(gray, bitstream.uniform_mask(region, region, self.profile_id),
+                                          self.profile_id, levels)
+            _NEUTRAL[key] = (int(recon[0, 0, 1]), int(recon[0, 0, 2]))
+        return _NEUTRAL[key]
+
+    def stream_is_gray(self, recon: np.ndarray, levels: int) -> bool:
+        """A gray image's reconstruction: its chroma planes are flat at the neutral value
+        (profile planes YCbCr), or its three planes are equal (BGR)."""
+        if self.profile["planes"] == "YCbCr":
+            cb, cr = self._neutral_chroma(levels)
+            return bool((recon[..., 1] == cb).all() and (recon[..., 2] == cr).all())
+        return is_gray(recon)
+
     def decoder_inputs(self, data: bytes):
-        recon, mask, info = bitstream.decode_pooled(data)
+        """``(network inputs, (height, width))`` of one stream."""
+        return self._prepare(data)[:2]
+
+    def _prepare(self, data: bytes):
+        """``(network inputs, (height, width), gray)`` of one stream."""
+        recon, mask, info = bitstream.decode_pooled(data, self.max_pixels)
         if info["profile"] != self.profile_id:
             raise CorruptStreamError(
                 f"stream uses profile {info['profile']}, model {self.model_dir.name} decodes "
                 f"profile {self.profile_id}")
+        gray = self.stream_is_gray(recon, info["levels"])
+        if gray and self.profile["planes"] == "YCbCr":
+            recon = recon.copy()
+            recon[..., 1:] = 128  # exactly neutral, not its nearest quantization level
         inputs = decoder_inputs(recon, mask, info["levels"], self.profile["region"],
                                 self.profile["block_sizes"][0])
-        return inputs, (info["height"], info["width"])
+        return inputs, (info["height"], info["width"]), gray
 
     def decode(self, data: bytes) -> np.ndarray:
-        """Restore a BGR uint8 face of the encoded size."""
+        """Restore a BGR uint8 face of the encoded size (equal channels for a gray face)."""
         return self.decode_batch([data])[0]
 
     def decode_batch(self, streams: Sequence[bytes]) -> List[np.ndarray]:
         """Decode many streams, batching those of equal size through the network."""
-        prepared = [self.decoder_inputs(d) for d in streams]
+        prepared = [self._prepare(d) for d in streams]
         out: List[Optional[np.ndarray]] = [None] * len(prepared)
         groups = {}
-        for i, (inputs, size) in enumerate(prepared):
+        for i, (inputs, _, _) in enumerate(prepared):
             groups.setdefault(inputs[0].shape, []).append(i)
         for indices in groups.values():
             batch = [np.concatenate([prepared[i][0][j] for i in indices]) for j in range(3)]
             restored = self.runner(*batch)
             for row, i in enumerate(indices):
-                h, w = prepared[i][1]
+                (h, w), gray = prepared[i][1], prepared[i][2]
                 bgr = restored[row, :, :h, :w].transpose(1, 2, 0)
-                out[i] = np.clip(np.rint(bgr * 255.0), 0, 255).astype(np.uint8)
+                face = np.clip(np.rint(bgr * 255.0), 0, 255).astype(np.uint8)
+                if gray:
+                    face = np.repeat(cv2.cvtColor(face, cv2.COLOR_BGR2GRAY)[:, :, None], 3, axis=2)
+                out[i] = face
         return out
+
+
+_NEUTRAL = {}  # (profile, levels) -> the reconstruction's chroma of a gray pixel

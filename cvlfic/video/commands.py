@@ -2,6 +2,8 @@
 from __future__ import annotations
 
 import argparse
+import os
+import re
 import sys
 import time
 from pathlib import Path
@@ -12,14 +14,34 @@ import numpy as np
 SHEET_NAME = "contact_sheet.png"
 
 
-def load_codec(model, threads):
+def load_codec(model, threads, max_pixels=None):
     from cvlfic.errors import ModelFileError
     from cvlfic.lfic import Codec
 
     try:
-        return Codec(model, threads=threads)
+        if max_pixels is None:
+            return Codec(model, threads=threads)
+        return Codec(model, threads=threads, max_pixels=max_pixels)
     except (FileNotFoundError, ModelFileError) as exc:
         raise SystemExit(f"cannot load the codec model: {exc}")
+
+
+def _debug() -> bool:
+    """``CVLFIC_DEBUG=1``: let errors out with their traceback."""
+    return bool(os.environ.get("CVLFIC_DEBUG"))
+
+
+def _restore(path: Path, existed: bool, size: int) -> None:
+    """Undo a run that wrote nothing worth keeping: remove the file it created, or cut an
+    existing stream back to its size before the run."""
+    try:
+        if not existed:
+            if path.is_file():
+                path.unlink()
+        elif path.is_file() and path.stat().st_size > size:
+            os.truncate(path, size)
+    except OSError:
+        pass
 
 
 def run_video(args: argparse.Namespace) -> int:
@@ -33,6 +55,8 @@ def run_video(args: argparse.Namespace) -> int:
     from cvlfic.video.sources import open_source
 
     cv2.setNumThreads(args.threads)
+    # FFmpeg inside OpenCV would add its own lines to ours for an unreadable input
+    os.environ.setdefault("OPENCV_FFMPEG_LOGLEVEL", "-8")
     codec = load_codec(args.model, args.threads)
     try:
         encoder = FaceStreamEncoder(codec, quality=args.quality, bpp=args.bpp,
@@ -41,10 +65,32 @@ def run_video(args: argparse.Namespace) -> int:
                                     min_face=args.min_face)
     except ImportError as exc:
         raise SystemExit(str(exc))
+    # The input is opened and its first frame read before the output is touched: an input
+    # that is not a video (or is missing) leaves no output file behind.
+    name = str(args.input)
+    if not (name.isdigit() or ":" in name or "%" in name or Path(name).exists()):
+        raise SystemExit(f"cannot open {name}: no such file")
     try:
         source = open_source(args.input, args.backend, threads=args.threads)
-    except OSError as exc:
-        raise SystemExit(str(exc))
+    except Exception as exc:  # OSError, or whatever a reader raises on a foreign file
+        if _debug():
+            raise
+        raise SystemExit(str(exc) if isinstance(exc, OSError) else
+                         f"cannot read {args.input}: {exc}")
+    frames = iter(source)
+    t0 = time.perf_counter()
+    try:
+        first = next(frames, None)
+    except Exception as exc:
+        source.close()
+        if _debug():
+            raise
+        raise SystemExit(f"cannot read a frame of {args.input} (not a video?): {exc}")
+    read_s = time.perf_counter() - t0
+    if first is None:
+        source.close()
+        raise SystemExit(f"no frame could be read from {args.input} (not a video, or an "
+                         f"empty one)")
     step = max(1, args.every)
     if args.fps and source.fps:
         step = max(step, int(round(source.fps / args.fps)))
@@ -53,31 +99,53 @@ def run_video(args: argparse.Namespace) -> int:
         total = (total + step - 1) // step
     if args.max_frames is not None:
         total = args.max_frames if total is None else min(total, args.max_frames)
-    args.output.parent.mkdir(parents=True, exist_ok=True)
-    try:
-        writer = FaceStreamWriter(args.output, fsync=args.fsync)
-    except CorruptStreamError as exc:  # an existing file that is not a face stream
+    folder = next(p for p in args.output.absolute().parents if p.exists())
+    if not folder.is_dir():
         source.close()
-        raise SystemExit(str(exc))
-    writer.write(StreamInfo({
-        "source": str(args.input), "reader": source.backend, "fps": source.fps,
-        "width": source.size[0], "height": source.size[1], "frame_step": step,
-        "detector": encoder.detector.name, "detect_every": args.detect_every,
-        "model": codec.model_dir.name, "rate": {k: v for k, v in encoder.rate.items() if v},
-        "cvlfic": cvlfic.__version__, "started": time.strftime("%Y-%m-%dT%H:%M:%S%z")}))
-    read_s = write_s = 0.0
+        raise SystemExit(f"cannot write {args.output}: {folder} is not a folder")
+    existed = args.output.exists()
+    size_before = args.output.stat().st_size if args.output.is_file() else 0
+    writer = None
+    try:
+        args.output.parent.mkdir(parents=True, exist_ok=True)
+        writer = FaceStreamWriter(args.output, fsync=args.fsync)
+        writer.write(StreamInfo({
+            "source": str(args.input), "reader": source.backend, "fps": source.fps,
+            "width": source.size[0], "height": source.size[1], "frame_step": step,
+            "detector": encoder.detector.name, "detect_every": args.detect_every,
+            "model": codec.model_dir.name,
+            "rate": {k: v for k, v in encoder.rate.items() if v},
+            "cvlfic": cvlfic.__version__, "started": time.strftime("%Y-%m-%dT%H:%M:%S%z")}))
+    except (CorruptStreamError, OSError) as exc:  # not a face stream, or cannot be written
+        source.close()
+        if writer is not None:
+            writer.close()
+        if not isinstance(exc, CorruptStreamError):
+            _restore(args.output, existed, size_before)
+        if _debug():
+            raise
+        raise SystemExit(str(exc) if isinstance(exc, CorruptStreamError) else
+                         f"cannot write {args.output}: {exc.strerror or exc}")
+
+    def all_frames():
+        yield first
+        yield from frames
+
+    write_s = 0.0
     processed = 0
     failure = None
     start = time.perf_counter()
     bar = tqdm(total=total, unit="frame", desc="video", disable=args.quiet)
+    frames_in = all_frames()
+    index = -1
     try:
-        frames = iter(source)
-        index = -1
         while args.max_frames is None or processed < args.max_frames:
             t0 = time.perf_counter()
             try:
-                item = next(frames, None)
-            except OSError as exc:  # a stream that breaks off: keep what was written
+                item = next(frames_in, None)
+            except Exception as exc:  # a stream that breaks off: keep what was written
+                if _debug():
+                    raise
                 failure = f"input failed after {index + 1} frames: {exc}"
                 break
             read_s += time.perf_counter() - t0
@@ -97,6 +165,11 @@ def run_video(args: argparse.Namespace) -> int:
             bar.set_postfix(faces=encoder.faces, kB=f"{encoder.bytes / 1000:.1f}")
     except KeyboardInterrupt:
         print("interrupted: the face stream holds every record written so far", file=sys.stderr)
+    except BaseException:
+        if processed == 0:  # nothing of this run is worth keeping: leave the file as it was
+            writer.close()
+            _restore(args.output, existed, size_before)
+        raise
     finally:
         bar.close()
         source.close()
@@ -134,6 +207,26 @@ def labelled(face: np.ndarray, text: str) -> np.ndarray:
     return tile
 
 
+#: The files ``cvlfic unpack`` writes: face PNGs (see ``face_png_name``) and the sheet.
+UNPACK_FILE = re.compile(r"(run\d+_)?frame\d+_face\d+(_\d+)?\.png")
+
+
+def face_png_name(record, taken) -> str:
+    """``frameFFFFFF_faceK.png`` for the faces of a file's first run, ``runR_frameFFFFFF_faceK.png``
+    for those of the runs appended after it (frame indices restart at 0 in each run); a name
+    already in ``taken`` (the same face twice, e.g. a run whose stream info was damaged) gets
+    ``_2``, ``_3``, ... before ``.png``. The name is added to ``taken``."""
+    stem = f"frame{record.frame_index:06d}_face{record.face_index}"
+    if record.run > 1:
+        stem = f"run{record.run}_{stem}"
+    name, copy = f"{stem}.png", 1
+    while name in taken:
+        copy += 1
+        name = f"{stem}_{copy}.png"
+    taken.add(name)
+    return name
+
+
 def run_unpack(args: argparse.Namespace) -> int:
     from tqdm import tqdm
 
@@ -141,29 +234,65 @@ def run_unpack(args: argparse.Namespace) -> int:
 
     if not args.input.is_file():
         raise SystemExit(f"no such file: {args.input}")
-    args.output.mkdir(parents=True, exist_ok=True)
-    decoder = FaceStreamDecoder(load_codec(args.model, args.threads), args.batch,
+    if args.output.exists() and not args.output.is_dir():
+        raise SystemExit(f"{args.output} is not a folder")
+    if args.output.is_dir() and not args.overwrite:
+        earlier = sorted(p.name for p in args.output.iterdir()
+                         if p.name == SHEET_NAME or
+                         (not args.sheet_only and UNPACK_FILE.fullmatch(p.name)))
+        if earlier:
+            more = f" and {len(earlier) - 1} more" if len(earlier) > 1 else ""
+            raise SystemExit(f"{args.output} already holds an unpack ({earlier[0]}{more}): "
+                             f"unpack into another folder, or pass --overwrite to replace it")
+    try:
+        args.output.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise SystemExit(f"cannot create {args.output}: {exc.strerror or exc}")
+    decoder = FaceStreamDecoder(load_codec(args.model, args.threads, args.max_pixels),
+                                args.batch,
                                 on_damage=lambda d: tqdm.write(f"{args.input}: {d}",
                                                                file=sys.stderr))
-    tiles, count = [], 0
+    mode = "wb" if args.overwrite else "xb"  # never replace a file unasked
+    tiles, count, taken = [], 0, set()
     for record, face in tqdm(decoder.decode(args.input), unit="face", desc="unpack",
                              disable=args.quiet):
-        name = f"frame{record.frame_index:06d}_face{record.face_index}.png"
-        if not args.sheet_only and not cv2.imwrite(str(args.output / name), face):
-            raise SystemExit(f"cannot write {args.output / name}")
+        if not args.sheet_only:
+            path = args.output / face_png_name(record, taken)
+            ok, png = cv2.imencode(".png", face)
+            try:
+                if not ok:
+                    raise OSError(f"PNG encoding failed for a {face.shape} face")
+                with open(path, mode) as f:
+                    f.write(png.tobytes())
+            except FileExistsError:
+                raise SystemExit(f"{path} already exists: unpack into another folder, or pass "
+                                 f"--overwrite")
+            except OSError as exc:
+                raise SystemExit(f"cannot write {path}: {getattr(exc, 'strerror', None) or exc}")
         if face.shape[:2] != (112, 112):
             face = cv2.resize(face, (112, 112), interpolation=cv2.INTER_AREA)
-        tiles.append(labelled(face, f"#{record.frame_index} {record.timestamp:.2f}s"))
+        run = f"r{record.run} " if record.run > 1 else ""
+        tiles.append(labelled(face, f"{run}#{record.frame_index} {record.timestamp:.2f}s"))
         count += 1
     if tiles:
         if len(tiles) > args.sheet_faces:  # evenly spaced over the stream
             tiles = [tiles[i] for i in np.linspace(0, len(tiles) - 1, args.sheet_faces).astype(int)]
         cv2.imwrite(str(args.output / SHEET_NAME), contact_sheet(tiles, args.columns))
-    damaged = sum(d.length for d in decoder.damage)
+    spans = [d for d in decoder.damage if d.offset >= 0]
+    runs = max([1] + [i.run for i in decoder.info])
     print(f"{args.output}: {count} faces{'' if args.sheet_only else ' as PNG'}"
-          f"{f', {SHEET_NAME}' if tiles else ''}; "
-          f"{len(decoder.damage)} damaged spans ({damaged} bytes) skipped")
+          f"{f', {SHEET_NAME}' if tiles else ''}"
+          f"{f' from {runs} runs' if runs > 1 else ''}; skipped: "
+          f"{len(spans)} damaged spans ({sum(d.length for d in spans)} bytes), "
+          f"{decoder.refused} face records that do not decode")
     return 1 if decoder.damage and args.strict else 0
+
+
+def _positive_int(text: str) -> int:
+    value = int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be a positive number, not {text}")
+    return value
 
 
 def register(subparsers) -> None:
@@ -205,8 +334,18 @@ def register(subparsers) -> None:
 
     unpack = subparsers.add_parser(
         "unpack", help="decode a .lfics face stream to PNG crops and a contact sheet",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
         description="Decode every intact face of a .lfics face stream to PNG files and a "
-                    "contact sheet; damaged parts are reported and skipped.")
+                    "contact sheet; damaged\nparts, and faces the codec refuses, are reported "
+                    "and skipped.",
+        epilog="Files written, one PNG per face (FFFFFF: frame index, K: face in the frame):\n"
+               "  frameFFFFFF_faceK.png       a face of the file's first run\n"
+               "  runR_frameFFFFFF_faceK.png  a face of run R = 2, 3, ...: each cvlfic video run\n"
+               "                              appended to the file restarts frame indices at 0\n"
+               "  NAME_2.png, NAME_3.png      a face whose name was already used in this file\n"
+               "  contact_sheet.png           the contact sheet\n"
+               "An output folder that already holds such files is refused (nothing is "
+               "overwritten)\nunless --overwrite is given.")
     unpack.add_argument("input", type=Path, help=".lfics file")
     unpack.add_argument("-o", "--output", type=Path, required=True, help="output folder")
     unpack.add_argument("--sheet-only", action="store_true", help="write only the contact sheet")
@@ -215,7 +354,13 @@ def register(subparsers) -> None:
     unpack.add_argument("--columns", type=int, default=12, help="contact sheet columns")
     unpack.add_argument("--batch", type=int, default=32, help="faces decoded per batch")
     unpack.add_argument("--threads", type=int, default=1, help="inference threads")
-    unpack.add_argument("--strict", action="store_true", help="exit 1 if anything was damaged")
+    unpack.add_argument("--strict", action="store_true", help="exit 1 if anything was damaged "
+                        "or refused")
+    unpack.add_argument("--overwrite", action="store_true", help="replace the files of an "
+                        "earlier unpack in the output folder (default: refuse)")
+    unpack.add_argument("--max-pixels", type=_positive_int, default=None,
+                        help="largest face to decode, in pixels (default: the codec's limit, "
+                             "1048576); a record above it is reported and skipped")
     unpack.add_argument("--model", default=DEFAULT_MODEL, help="model name or folder")
     unpack.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
     unpack.set_defaults(func=run_unpack)

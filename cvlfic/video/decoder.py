@@ -6,17 +6,27 @@ from typing import Iterable, Iterator, List, Tuple, Union
 
 import numpy as np
 
-from cvlfic.errors import CorruptStreamError
+from cvlfic.errors import CvlficError
 from cvlfic.video.lfics import Damage, read_face_stream
 from cvlfic.video.records import FaceRecord, StreamInfo
+
+
+def describe(record: FaceRecord) -> str:
+    """``frame F face K`` (with ``run R`` first for the runs after the first)."""
+    run = f"run {record.run} " if record.run > 1 else ""
+    return f"{run}frame {record.frame_index} face {record.face_index}"
 
 
 class FaceStreamDecoder:
     """``decode(source)`` yields ``(record, face)`` pairs, ``face`` a BGR uint8 crop.
 
     ``source``: a ``.lfics`` path, its bytes, or an iterable of ``FaceRecord``. Faces go
-    through the codec ``batch_size`` at a time. Damage found on the way is kept in
-    ``damage`` (and passed to ``on_damage`` if given); stream descriptions in ``info``.
+    through the codec (``codec.decode_batch``) ``batch_size`` at a time. Damage found on the
+    way is kept in ``damage`` (and passed to ``on_damage`` if given); stream descriptions in
+    ``info``. A record whose bitstream the codec refuses (any ``CvlficError``: corrupt, or
+    an image above the codec's ``max_pixels``) is reported as ``Damage(-1, len(data),
+    "corrupt", ...)`` with the error's message, and every other face of its batch is still
+    decoded; ``refused`` counts them.
     """
 
     def __init__(self, codec=None, batch_size: int = 32, on_damage=None):
@@ -30,6 +40,7 @@ class FaceStreamDecoder:
         self.on_damage = on_damage
         self.damage: List[Damage] = []
         self.info: List[StreamInfo] = []
+        self.refused = 0
 
     def _report(self, damage: Damage) -> None:
         self.damage.append(damage)
@@ -62,15 +73,16 @@ class FaceStreamDecoder:
     def _decode_batch(self, batch: List[FaceRecord]) -> Iterator[Tuple[FaceRecord, np.ndarray]]:
         try:
             faces = self.codec.decode_batch([r.data for r in batch])
-        except CorruptStreamError:  # find the bad one(s): decode one at a time
-            for record in batch:
-                try:
-                    face = self.codec.decode(record.data)
-                except CorruptStreamError as exc:
-                    self._report(Damage(-1, len(record.data), "corrupt",
-                                        f"frame {record.frame_index} face "
-                                        f"{record.face_index}: {exc}"))
-                    continue
-                yield record, face
+        except CvlficError as exc:
+            if len(batch) == 1:
+                self.refused += 1
+                self._report(Damage(-1, len(batch[0].data), "corrupt",
+                                    f"{describe(batch[0])}: {exc}"))
+                return
+            # Find the bad one(s) by halves: the good faces stay batched, and a batch with
+            # b bad records costs at most about 2 b log(batch) calls.
+            half = len(batch) // 2
+            yield from self._decode_batch(batch[:half])
+            yield from self._decode_batch(batch[half:])
             return
         yield from zip(batch, faces)

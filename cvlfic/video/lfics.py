@@ -5,7 +5,8 @@ length, CRC32 of the header) followed by the payload and the payload's CRC32. So
 
 * a file cut at any byte loses at most the record being written (reported as ``truncated``);
 * a damaged record is reported (``corrupt``) and skipped, never returned: the reader
-  resynchronises on the next marker whose header checksum holds.
+  resynchronises on the next marker whose header checksum holds;
+* reading is linear in the file size, whatever the file holds.
 
 ``read_face_stream(path)`` yields :class:`FaceRecord`, :class:`StreamInfo` and
 :class:`Damage` items in file order; ``strict=True`` raises ``CorruptStreamError`` instead.
@@ -19,6 +20,8 @@ import zlib
 from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO, Iterator, Optional, Union
+
+import numpy as np
 
 from cvlfic.errors import CorruptStreamError
 from cvlfic.video.records import FaceRecord, StreamInfo
@@ -44,13 +47,17 @@ class Damage:
 
     ``kind``: ``"truncated"`` (the file ends inside a record: the one being written when
     the file was cut), ``"corrupt"`` (checksum mismatch or garbage, skipped) or ``"header"``
-    (the file header is damaged; records are still read)."""
+    (the file header is damaged; records are still read). ``offset`` is -1 for a face record
+    whose bytes are intact but whose bitstream the decoder refused (``length`` is then the
+    bitstream's size)."""
     offset: int
     length: int
     kind: str
     detail: str
 
     def __str__(self) -> str:
+        if self.offset < 0:
+            return f"{self.kind} face record ({self.length} bytes of bitstream): {self.detail}"
         return f"{self.kind} at byte {self.offset} ({self.length} bytes): {self.detail}"
 
 
@@ -130,69 +137,182 @@ def _scan(buf) -> Iterator[Item]:
     elif version != VERSION:
         raise CorruptStreamError(f"face stream version {version} is not supported "
                                  f"(this reader reads {VERSION})")
-    pos, bad_from, reason = _FILE_HEADER.size, None, ""
+    # Every intact record header of the file, in order, with whether its whole record is
+    # intact: (offset, type, record end, intact). Each is looked at once, so reading is
+    # linear in the file size however the headers and their lengths are laid out.
+    headers = _headers(buf, _FILE_HEADER.size)
+    nxt = next(headers, None)
+    pos, bad_from, reason, cut = _FILE_HEADER.size, None, "", False
+    run = 0
     while pos < size:
-        found = _record_at(buf, pos)
-        if found is not None:
-            kind, start, end = found
-            if end <= size:
-                payload = buf[start:end - _CRC.size]
-                if zlib.crc32(payload) == _CRC.unpack(buf[end - _CRC.size:end])[0]:
-                    if bad_from is not None:
-                        yield Damage(bad_from, pos - bad_from, "corrupt", reason)
-                        bad_from = None
-                    if kind in _CLASSES:
-                        try:
-                            yield _CLASSES[kind].from_payload(payload)
-                        except CorruptStreamError as exc:  # intact bytes that do not parse
-                            yield Damage(pos, end - pos, "corrupt", str(exc))
-                    pos = end
-                    continue
+        while nxt is not None and nxt[0] < pos:  # headers inside the record just read
+            nxt = next(headers, None)
+        here = nxt if nxt is not None and nxt[0] == pos else None
+        if here is not None and here[3]:
+            _, kind, end, _ = here
+            if bad_from is not None:
+                yield Damage(bad_from, pos - bad_from, "corrupt", reason)
+                bad_from = None
+            if kind in _CLASSES:
+                try:
+                    item = _CLASSES[kind].from_payload(
+                        buf[pos + _RECORD_HEADER.size:end - _CRC.size])
+                except CorruptStreamError as exc:  # intact bytes that do not parse
+                    yield Damage(pos, end - pos, "corrupt", str(exc))
+                else:
+                    # Runs: each stream info starts one, but faces before any stream info
+                    # are run 1 too.
+                    if isinstance(item, StreamInfo) or run == 0:
+                        run += 1
+                    item.run = run
+                    yield item
+            pos = end
+            continue
         if bad_from is None:
             bad_from = pos
-            reason = ("no intact record header" if found is None else
-                      "file ends inside a record" if found[2] > size else
-                      "record payload checksum mismatch")
+            if here is None:
+                reason = "no intact record header"
+                # the first bytes of a header, cut short
+                cut = size - pos < _RECORD_HEADER.size and MARKER.startswith(buf[pos:pos + 4])
+            else:
+                cut = here[2] > size
+                reason = "file ends inside a record" if cut else "record payload checksum mismatch"
         # Resynchronise on the next intact header rather than trusting this record's length:
         # after a crash, a writer appends new records right after a cut one.
-        nxt = _next_record(buf, pos + 1)
-        if nxt < 0:
-            yield _tail_damage(buf, bad_from, size, reason)
+        if here is not None:
+            nxt = next(headers, None)
+        if nxt is None:
+            # The rest of the file: "truncated" when it is one record cut short (the one
+            # being written), else "corrupt".
+            if cut:
+                yield Damage(bad_from, size - bad_from, "truncated", "file ends inside a record")
+            else:
+                yield Damage(bad_from, size - bad_from, "corrupt", reason)
             return
-        pos = nxt
+        pos = nxt[0]
 
 
-def _tail_damage(buf, offset: int, size: int, reason: str) -> Damage:
-    """Damage reaching the end of the file: ``truncated`` when it is one record cut short
-    (the one being written), else ``corrupt``."""
-    found = _record_at(buf, offset)
-    tail = buf[offset:offset + len(MARKER)]
-    cut = (found is not None and found[2] > size) or \
-        (found is None and size - offset < _RECORD_HEADER.size and MARKER.startswith(tail))
-    if cut:
-        return Damage(offset, size - offset, "truncated", "file ends inside a record")
-    return Damage(offset, size - offset, "corrupt", reason)
+# -- finding intact headers and checking records, vectorised ------------------------------
+#
+# A record is checked by the CRC-32 of its payload. Checking each claimed payload on its own
+# costs its claimed length, and headers can claim overlapping payloads (every 20 bytes, each
+# claiming the rest of the file): quadratic. Instead, the CRC of any byte range comes from
+# running CRCs at the range's ends, computed in one pass over the file:
+#
+#     crc32(buf[a:b]) == S(b) ^ Z[b - a](S(a)),   S(i) = crc32(buf[base:i]) for any base <= a,
+#
+# where Z[n] is the (linear) effect of n zero bytes on a CRC register, applied as the product
+# of the precomputed Z[2^k] for the bits k of n.
+
+_WINDOW = 8 << 20  # header offsets handled per pass; the pass reads at most this + 2^24 bytes
+_LENGTH_BITS = (MAX_PAYLOAD + _CRC.size).bit_length()
+_POLY = 0xEDB88320  # CRC-32 (zlib), reflected
+_BYTE_CRC = np.arange(256, dtype=np.uint32)
+for _ in range(8):
+    _BYTE_CRC = np.where(_BYTE_CRC & 1, (_BYTE_CRC >> 1) ^ np.uint32(_POLY),
+                         _BYTE_CRC >> 1).astype(np.uint32)
+_ZEROS: Optional[np.ndarray] = None  # Z[2^k] as byte tables, shape (_LENGTH_BITS, 4, 256)
 
 
-def _record_at(buf, pos: int):
-    """``(type, payload start, record end)`` if an intact record header starts at ``pos``."""
-    head = buf[pos:pos + _RECORD_HEADER.size]
-    if len(head) < _RECORD_HEADER.size or head[:4] != MARKER:
-        return None
-    _, kind, _, _, length, crc = _RECORD_HEADER.unpack(head)
-    if zlib.crc32(head[:12]) != crc or length > MAX_PAYLOAD:
-        return None
-    start = pos + _RECORD_HEADER.size
-    return kind, start, start + length + _CRC.size
+def _byte_tables(columns: np.ndarray) -> np.ndarray:
+    """A linear map of 32-bit words, given by its 32 columns, as 4 tables of 256 (one per
+    byte of the argument)."""
+    values = np.arange(256, dtype=np.uint32)
+    tables = np.zeros((4, 256), np.uint32)
+    for byte in range(4):
+        for bit in range(8):
+            tables[byte] ^= np.where((values >> bit) & 1 == 1, columns[8 * byte + bit],
+                                     np.uint32(0)).astype(np.uint32)
+    return tables
 
 
-def _next_record(buf, pos: int) -> int:
-    """Offset of the next intact record header at or after ``pos``, or -1."""
-    while True:
-        pos = buf.find(MARKER, pos)
-        if pos < 0 or _record_at(buf, pos) is not None:
-            return pos
-        pos += 1
+def _apply(tables: np.ndarray, words: np.ndarray) -> np.ndarray:
+    return (tables[0][words & 0xFF] ^ tables[1][(words >> 8) & 0xFF] ^
+            tables[2][(words >> 16) & 0xFF] ^ tables[3][words >> 24])
+
+
+def _zeros_tables() -> np.ndarray:
+    global _ZEROS
+    if _ZEROS is None:
+        # Z[1] on each unit word: zlib.crc32(data, v) == zlib.crc32(data, 0) ^ Z[len](v)
+        one = zlib.crc32(b"\0")
+        columns = np.array([zlib.crc32(b"\0", 1 << j) ^ one for j in range(32)], np.uint32)
+        levels = []
+        for _ in range(_LENGTH_BITS):
+            tables = _byte_tables(columns)
+            levels.append(tables)
+            columns = _apply(tables, columns)  # Z[2^(k+1)] = Z[2^k] Z[2^k]
+        _ZEROS = np.stack(levels)
+    return _ZEROS
+
+
+def _after_zeros(words: np.ndarray, counts: np.ndarray) -> np.ndarray:
+    """``Z[counts[i]](words[i])`` for each i."""
+    zeros = _zeros_tables()
+    words = words.copy()
+    for k in range(_LENGTH_BITS):
+        rows = np.flatnonzero((counts >> k) & 1)
+        if rows.size:
+            words[rows] = _apply(zeros[k], words[rows])
+    return words
+
+
+def _range_crcs(view: np.ndarray, starts: np.ndarray, ends: np.ndarray) -> np.ndarray:
+    """``crc32(view[starts[i]:ends[i]])`` for each i, in one pass over the bytes they span."""
+    points, where = np.unique(np.concatenate([starts, ends]), return_inverse=True)
+    running, crc, prev = [], 0, int(points[0])
+    for point in points.tolist():
+        crc = zlib.crc32(view[prev:point], crc)
+        running.append(crc)
+        prev = point
+    at = np.array(running, np.uint32)[where.reshape(-1)]
+    return at[len(starts):] ^ _after_zeros(at[:len(starts)], ends - starts)
+
+
+def _header_crcs(heads: np.ndarray) -> np.ndarray:
+    """CRC-32 of each row of a 2-D uint8 array."""
+    crc = np.full(len(heads), 0xFFFFFFFF, np.uint32)
+    for column in range(heads.shape[1]):
+        crc = _BYTE_CRC[(crc ^ heads[:, column]) & 0xFF] ^ (crc >> 8)
+    return crc ^ np.uint32(0xFFFFFFFF)
+
+
+def _window(buf, lo: int, hi: int):
+    """The intact record headers starting at offsets ``lo .. hi - 1``: arrays of their
+    offsets, types, record ends and whether the whole record is intact (it ends inside the
+    file and its payload checksum holds). The arrays do not refer to ``buf``."""
+    size = len(buf)
+    view = np.frombuffer(buf, np.uint8)
+    try:
+        segment = view[lo:min(hi + _RECORD_HEADER.size - 1, size)]
+        fits = len(segment) - _RECORD_HEADER.size + 1  # offsets with a whole header after
+        offsets = np.flatnonzero(segment[:max(fits, 0)] == MARKER[0])
+        for j in range(1, len(MARKER)):
+            offsets = offsets[segment[offsets + j] == MARKER[j]]
+        heads = segment[offsets[:, None] + np.arange(_RECORD_HEADER.size)]
+        length, stored = heads[:, 8:16].copy().view("<u4").T
+        keep = (_header_crcs(heads[:, :12]) == stored) & (length <= MAX_PAYLOAD)
+        offsets = offsets[keep].astype(np.int64) + lo
+        kinds = heads[keep, 4]
+        length = length[keep].astype(np.int64)
+        ends = offsets + _RECORD_HEADER.size + length + _CRC.size
+        intact = ends <= size
+        whole = np.flatnonzero(intact)
+        if whole.size:
+            starts = offsets[whole] + _RECORD_HEADER.size
+            stops = starts + length[whole]
+            payload_crc = view[stops[:, None] + np.arange(_CRC.size)].copy().view("<u4")[:, 0]
+            intact[whole] = _range_crcs(view, starts, stops) == payload_crc
+        return offsets, kinds, ends, intact
+    finally:
+        view = segment = None  # no view may outlive the call (an mmap cannot close under one)
+
+
+def _headers(buf, start: int):
+    """``(offset, type, record end, intact)`` of every intact record header at or after
+    ``start``, in file order (a window of offsets at a time)."""
+    for lo in range(start, len(buf), _WINDOW):
+        yield from zip(*(a.tolist() for a in _window(buf, lo, lo + _WINDOW)))
 
 
 def read_face_stream(source: Union[str, Path, bytes], strict: bool = False) -> Iterator[Item]:

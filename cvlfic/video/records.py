@@ -19,7 +19,11 @@ _FACE = struct.Struct("<QdHf4i10f")
 
 @dataclass
 class FaceRecord:
-    """One face of one frame: where it was and its LFIC bitstream (``data``)."""
+    """One face of one frame: where it was and its LFIC bitstream (``data``).
+
+    ``run``: which writer run of the file the record was read from (1 = the first; each
+    appended run restarts frame indices at 0, so ``(run, frame_index, face_index)`` names a
+    face within a file). Set by the reader, not stored; 0 for a record not read from a file."""
     frame_index: int
     timestamp: float
     box: Tuple[int, int, int, int]
@@ -27,6 +31,7 @@ class FaceRecord:
     data: bytes = field(repr=False)
     face_index: int = 0
     score: float = 0.0
+    run: int = field(default=0, compare=False)
 
     def to_payload(self) -> bytes:
         points = np.asarray(self.landmarks, np.float32).reshape(-1)
@@ -50,8 +55,9 @@ class FaceRecord:
 @dataclass
 class StreamInfo:
     """What a run of the encoder wrote once at its start: source, frame size, fps, codec
-    settings (free-form JSON object)."""
+    settings (free-form JSON object). ``run``: the run it starts, as in ``FaceRecord.run``."""
     fields: Dict[str, Any]
+    run: int = field(default=0, compare=False)
 
     def to_payload(self) -> bytes:
         return json.dumps(self.fields, sort_keys=True).encode("utf-8")

@@ -5,7 +5,7 @@ import numpy as np
 
 from core_reference import crc16
 from cvlfic import bitstream
-from cvlfic.errors import CorruptStreamError
+from cvlfic.errors import CorruptStreamError, LimitError
 
 
 def seed_streams():
@@ -52,7 +52,7 @@ def test_short_fuzz_pass():
         data = mutate(rng, streams[n % len(streams)], streams)
         try:
             recon, mask, info = bitstream.decode_pooled(data)
-        except CorruptStreamError:
+        except (CorruptStreamError, LimitError):  # a limit: a forged header claiming a large image
             outcomes["rejected"] += 1
             continue
         # Only a valid CRC may decode (forged above, or a 1-in-65536 collision).

@@ -30,6 +30,10 @@ extern "C" {
 #define CVLFIC_FORMAT_VERSION 1
 #define CVLFIC_MAX_SIDE 16384
 #define CVLFIC_MAX_PIXELS (64u * 1024u * 1024u)
+/* The decode limit when the caller sets none: 1,048,576 pixels (a 1024 x 1024 image, far
+ * above any face crop). Streams that claim more are refused before anything is allocated;
+ * cvlfic_read_info_limited / cvlfic_decode_limited take another limit. */
+#define CVLFIC_DEFAULT_MAX_PIXELS (1024u * 1024u)
 #define CVLFIC_MAX_SIZES 4
 
 typedef enum cvlfic_status {
@@ -40,9 +44,9 @@ typedef enum cvlfic_status {
     CVLFIC_ERR_FOREIGN = 4,             /* not a cvlfic stream (wrong magic) */
     CVLFIC_ERR_UNSUPPORTED_VERSION = 5, /* a cvlfic stream of a version this library cannot read */
     CVLFIC_ERR_UNKNOWN_PROFILE = 6,
-    CVLFIC_ERR_TRUNCATED = 7,
+    CVLFIC_ERR_TRUNCATED = 7,           /* the stream ends before its last byte (cut) */
     CVLFIC_ERR_CHECKSUM = 8,            /* CRC-16 mismatch: corrupted */
-    CVLFIC_ERR_TOO_LARGE = 9,           /* declared size above CVLFIC_MAX_SIDE / CVLFIC_MAX_PIXELS */
+    CVLFIC_ERR_TOO_LARGE = 9,           /* declared size above the pixel limit (or CVLFIC_MAX_SIDE) */
     CVLFIC_ERR_CORRUPT = 10,            /* payload inconsistent with the header */
     CVLFIC_ERR_INTERNAL = 11
 } cvlfic_status;
@@ -105,13 +109,32 @@ CVLFIC_API int cvlfic_encode(const uint8_t *img, size_t height, size_t width, si
                              int profile, int levels, const uint8_t *mask,
                              uint8_t *out, size_t capacity, size_t *out_size);
 
-/* Header fields of a stream; checks the header and the checksum, not the payload. */
+/* Header fields of a stream; checks the header and the checksum, not the payload.
+ * A stream whose image has more than CVLFIC_DEFAULT_MAX_PIXELS pixels gives
+ * CVLFIC_ERR_TOO_LARGE; `info` then holds the claimed size (version, profile, levels,
+ * height, width), so a caller can say what was refused. When the checksum does not match,
+ * the status is CVLFIC_ERR_TRUNCATED if the stream reads as one cut short, else
+ * CVLFIC_ERR_CHECKSUM. */
 CVLFIC_API int cvlfic_read_info(const uint8_t *data, size_t size, cvlfic_stream_info *info);
 
 /* Decode into `recon` (height x width x 3, packed, profile plane order) and `mask`
- * (mask_height x mask_width). Either output may be NULL to skip it. */
+ * (mask_height x mask_width). Either output may be NULL to skip it.
+ *
+ * `recon` is the lossless core's output: the dequantized pooled image at full size in the
+ * profile's plane order ("YCbCr" for profile 0, "BGR" for profile 1), which is the learned
+ * decoder network's input, not the restored face (examples/cpp_decoder runs the network).
+ * Streams above CVLFIC_DEFAULT_MAX_PIXELS are refused (CVLFIC_ERR_TOO_LARGE) before any
+ * allocation. Time and memory are linear in the number of pixels. */
 CVLFIC_API int cvlfic_decode(const uint8_t *data, size_t size, uint8_t *recon, size_t recon_capacity,
                              uint8_t *mask, size_t mask_capacity);
+
+/* The same with the caller's pixel limit: streams whose height * width exceeds `max_pixels`
+ * are refused with CVLFIC_ERR_TOO_LARGE before any allocation. 0 means
+ * CVLFIC_DEFAULT_MAX_PIXELS; limits above CVLFIC_MAX_PIXELS act as CVLFIC_MAX_PIXELS. */
+CVLFIC_API int cvlfic_read_info_limited(const uint8_t *data, size_t size, size_t max_pixels,
+                                        cvlfic_stream_info *info);
+CVLFIC_API int cvlfic_decode_limited(const uint8_t *data, size_t size, size_t max_pixels, uint8_t *recon,
+                                     size_t recon_capacity, uint8_t *mask, size_t mask_capacity);
 
 /* The encoder's reconstruction (what cvlfic_decode returns), without coding. */
 CVLFIC_API int cvlfic_reconstruct(const uint8_t *img, size_t height, size_t width, size_t stride,
