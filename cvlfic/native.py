@@ -1,16 +1,24 @@
 """Where the packaged native library lives, for C/C++ programs and cffi (like numpy.get_include()).
 
 The wheel ships ``libcvlfic`` (the C API of the lossless core), its header ``cvlfic/cvlfic.h``,
-a pkg-config file and a CMake package under ``cvlfic/_native``:
+a pkg-config file and a CMake package (package ``cvlfic``, imported target ``cvlfic::cvlfic``)
+under ``cvlfic/_native``. The ``cvlfic-config`` command prints these folders:
 
-    cc prog.c $(PKG_CONFIG_PATH=$(python -c "import cvlfic.native as n; print(n.get_pkgconfig_dir())") \
-        pkg-config --cflags --libs cvlfic)
-    cmake -Dcvlfic_DIR=$(python -c "import cvlfic.native as n; print(n.get_cmake_dir())") ...
+    cmake -S . -B build -Dcvlfic_DIR="$(cvlfic-config --cmake-dir)"
+    export PKG_CONFIG_PATH="$(cvlfic-config --pkgconfig-dir)"
+    cc app.c -o app $(pkg-config --cflags --libs cvlfic)
+
+``cvlfic-config`` is an installed script, so it always answers for the installed package,
+whatever the working directory. ``python -c "import cvlfic.native"`` and ``python -m
+cvlfic.native`` put the working directory first on ``sys.path``: run inside a source checkout
+they would describe the checkout's ``cvlfic/`` folder instead.
 """
 from __future__ import annotations
 
+import argparse
 import sys
 from pathlib import Path
+from typing import List, Optional
 
 _ROOT = Path(__file__).resolve().parent / "_native"
 
@@ -26,6 +34,7 @@ def get_include() -> Path:
 
 
 def get_lib_dir() -> Path:
+    """Folder of the shared library ``libcvlfic``."""
     return _ROOT / "lib"
 
 
@@ -39,6 +48,7 @@ def get_library_path() -> Path:
 
 
 def get_pkgconfig_dir() -> Path:
+    """Folder of ``cvlfic.pc``, for ``PKG_CONFIG_PATH``."""
     return get_lib_dir() / "pkgconfig"
 
 
@@ -49,3 +59,47 @@ def get_cmake_dir() -> Path:
 
 def get_header() -> Path:
     return get_include() / "cvlfic" / "cvlfic.h"
+
+
+# option -> (function, a file that must exist there)
+_QUERIES = {
+    "--prefix": (get_root, "include/cvlfic/cvlfic.h"),
+    "--include-dir": (get_include, "cvlfic/cvlfic.h"),
+    "--lib-dir": (get_lib_dir, None),
+    "--library": (get_library_path, None),
+    "--pkgconfig-dir": (get_pkgconfig_dir, "cvlfic.pc"),
+    "--cmake-dir": (get_cmake_dir, "cvlficConfig.cmake"),
+}
+
+
+def main(argv: Optional[List[str]] = None) -> int:
+    """``cvlfic-config``: print the requested folders of the installed C library, one a line."""
+    parser = argparse.ArgumentParser(
+        prog="cvlfic-config",
+        description="Where the installed cvlfic package keeps libcvlfic, its header, its "
+                    "pkg-config file (cvlfic.pc) and its CMake package (find_package(cvlfic "
+                    "CONFIG), target cvlfic::cvlfic). Paths are printed one a line, in the "
+                    "order asked; without options, all of them.")
+    for option, (function, _) in _QUERIES.items():
+        parser.add_argument(option, dest="queries", action="append_const", const=option,
+                            help=(function.__doc__ or "").split("\n")[0].replace("``", "") or None)
+    queries = parser.parse_args(argv).queries
+    try:
+        if not queries:
+            for option, (function, _) in _QUERIES.items():
+                print(f"{option[2:]}: {function()}")
+            return 0
+        for option in queries:
+            function, expected = _QUERIES[option]
+            path = function()
+            if expected and not (path / expected).exists():
+                raise FileNotFoundError(f"{path / expected} is missing: reinstall cvlfic (pip install .)")
+            print(path)
+    except FileNotFoundError as exc:
+        print(f"cvlfic-config: {exc}", file=sys.stderr)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

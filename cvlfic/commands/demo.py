@@ -58,9 +58,10 @@ def run(args: argparse.Namespace) -> int:
             decoded = codec.decode(data)
             chip = cv2.resize(decoded, (150, 150), interpolation=cv2.INTER_LINEAR)
             distance = float(np.linalg.norm(dlib_reference_embed_bgr(chip[None])[0] - reference))
-            tiles.append(labelled(decoded, [f"{len(data)} B  {8 * len(data) / STANDARD_SIZE ** 2:.2f} bpp",
-                                            f"distance {distance:.2f}"]))
-            print(f"face {len(rows)}: {len(data):4d} bytes ({bpp} bpp cap), distance {distance:.3f}")
+            rate = 8 * len(data) / STANDARD_SIZE ** 2
+            tiles.append(labelled(decoded, [f"{len(data)} B  {rate:.2f} bpp", f"distance {distance:.2f}"]))
+            print(f"face {len(rows)}: {len(data):4d} bytes, {rate:.2f} bpp (cap {bpp}), "
+                  f"distance {distance:.2f}")
         rows.append(np.concatenate(tiles, 1))
     sheet = np.concatenate(rows, 0)
     cv2.imwrite(str(args.output), sheet)

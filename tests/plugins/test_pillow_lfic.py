@@ -57,3 +57,18 @@ def test_other_formats_still_open(tmp_path, face):
     Image.fromarray(face).save(path)
     with Image.open(path) as im:
         assert im.format == "PNG"
+
+
+def test_decompression_bomb_is_refused_on_open(tmp_path):
+    import time
+
+    from cvlfic import bitstream
+
+    side = 2048
+    path = tmp_path / "bomb.lfic"
+    path.write_bytes(bitstream.encode_pooled(np.full((side, side, 3), 128, np.uint8),
+                                             bitstream.uniform_mask(side, side, 0), 0, 16))
+    t0 = time.perf_counter()
+    with pytest.raises(Image.DecompressionBombError, match="2048x2048.*limit of 1048576 pixels"):
+        Image.open(path)
+    assert time.perf_counter() - t0 < 0.01
