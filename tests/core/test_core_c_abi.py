@@ -24,6 +24,9 @@ int cvlfic_encode(const uint8_t *img, size_t height, size_t width, size_t stride
 int cvlfic_read_info(const uint8_t *data, size_t size, cvlfic_stream_info *info);
 int cvlfic_decode(const uint8_t *data, size_t size, uint8_t *recon, size_t recon_capacity,
                   uint8_t *mask, size_t mask_capacity);
+int cvlfic_read_info_limited(const uint8_t *data, size_t size, size_t max_pixels, cvlfic_stream_info *info);
+int cvlfic_decode_limited(const uint8_t *data, size_t size, size_t max_pixels, uint8_t *recon,
+                          size_t recon_capacity, uint8_t *mask, size_t mask_capacity);
 int cvlfic_reconstruct(const uint8_t *img, size_t height, size_t width, size_t stride, int profile, int levels,
                        const uint8_t *mask, uint8_t *recon, size_t recon_capacity);
 """
@@ -115,3 +118,53 @@ def test_status_codes_not_exceptions(lib):
     assert c.cvlfic_decode(data, len(data), recon, 9 * 9 * 3 - 1, ffi.NULL, 0) == ERR_BUFFER_TOO_SMALL
     for status in range(12):
         assert ffi.string(c.cvlfic_status_string(status))
+
+
+C_API_LIMIT_PROBE = """
+import resource, sys, time, cffi
+sys.path.insert(0, sys.argv[1])
+from test_core_c_abi import CDEF
+from core_reference import with_crc
+from cvlfic import native
+ffi = cffi.FFI(); ffi.cdef(CDEF); c = ffi.dlopen(str(native.get_library_path()))
+forged = with_crc(bytes([0xC1, 0x05, 0xFE, 0xFF, 0x03, 0xFE, 0xFF, 0x03]))  # 65535 x 65535
+info = ffi.new("cvlfic_stream_info *")
+c.cvlfic_decode(forged, len(forged), ffi.NULL, 0, ffi.NULL, 0)  # warm
+before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+worst = 0.0
+for _ in range(200):
+    for call in (lambda: c.cvlfic_read_info(forged, len(forged), info),
+                 lambda: c.cvlfic_decode(forged, len(forged), ffi.NULL, 0, ffi.NULL, 0),
+                 lambda: c.cvlfic_decode_limited(forged, len(forged), 1 << 26, ffi.NULL, 0, ffi.NULL, 0)):
+        t0 = time.perf_counter()
+        status = call()
+        worst = max(worst, time.perf_counter() - t0)
+        assert status == 9, status
+print(worst, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - before, info.width, info.height)
+"""
+
+
+def test_huge_claim_is_refused_fast_without_allocating():
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    out = subprocess.run([sys.executable, "-c", C_API_LIMIT_PROBE, str(Path(__file__).parent)],
+                         capture_output=True, text=True, check=True)
+    worst, grew_kib, width, height = out.stdout.split()
+    assert float(worst) < 0.001 and int(grew_kib) < 1024
+    assert (int(width), int(height)) == (65535, 65535)  # info holds the claim
+
+
+def test_limited_entry_points(lib):
+    ffi, c = lib
+    data = bitstream.encode_pooled(np.full((64, 64, 3), 100, np.uint8), bitstream.uniform_mask(64, 64, 0), 0, 8)
+    info = ffi.new("cvlfic_stream_info *")
+    assert c.cvlfic_read_info_limited(data, len(data), 64 * 64 - 1, info) == 9
+    assert (info.width, info.height) == (64, 64)
+    assert c.cvlfic_read_info_limited(data, len(data), 64 * 64, info) == OK
+    assert c.cvlfic_read_info_limited(data, len(data), 0, info) == OK  # 0: the default limit
+    recon = np.zeros((64, 64, 3), np.uint8)
+    assert c.cvlfic_decode_limited(data, len(data), 4095, ffi.from_buffer(recon), recon.size, ffi.NULL, 0) == 9
+    assert c.cvlfic_decode_limited(data, len(data), 4096, ffi.from_buffer(recon), recon.size, ffi.NULL, 0) == OK
+    np.testing.assert_array_equal(recon, bitstream.decode_pooled(data)[0])
