@@ -7,8 +7,9 @@ exactly one of ``max_bytes`` (never exceeded), ``bpp`` (a cap of bpp*H*W/8 bytes
 """
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
-from typing import List, Optional, Sequence, Tuple, Union
+from typing import Any, List, Optional, Sequence, Tuple, Union
 
 import cv2
 import numpy as np
@@ -105,12 +106,11 @@ class Codec:
         return int(bpp * shape[0] * shape[1] / 8)
 
     def gray_share(self) -> float:
-        """The first plane's share of the coded samples at the finest blocks (2/3 in profile
-        ycc16, 1/3 in rgb8). A gray face carries only that plane's information, so a rate
-        given as bpp or quality buys it that share of a colour face's bytes; ``max_bytes``
-        stays the cap it is."""
-        finest = [1.0 / plane[-1] ** 2 for plane in self.profile["block_sizes"]]
-        return finest[0] / sum(finest)
+        """The share of a rate that a gray face gets: what a colour face spends on its luma
+        (``gray_share`` in model.json, measured by ``bench/lfic/gray_share.py``; 1.0 for a
+        model without it). A gray face then gets the luma detail a colour face gets at the
+        same ``bpp`` or ``quality``, in fewer bytes; ``max_bytes`` stays the cap it is."""
+        return float(self.meta.get("gray_share", 1.0))
 
     def smallest_stream(self, face: np.ndarray) -> int:
         """Bytes of the smallest stream of this crop: largest blocks, fewest levels."""
@@ -300,6 +300,106 @@ class Codec:
                     face = np.repeat(cv2.cvtColor(face, cv2.COLOR_BGR2GRAY)[:, :, None], 3, axis=2)
                 out[i] = face
         return out
+
+    # -- batches with per-item errors -------------------------------------------------------
+    def encode_batch(self, faces: Sequence[np.ndarray], *, bpp: Optional[float] = None,
+                     max_bytes: Optional[int] = None, quality: Optional[float] = None,
+                     mode: str = "fast") -> List["BatchResult"]:
+        """Encode many faces at one rate setting (as ``encode``), one ``BatchResult`` per face
+        in order: ``.data`` is its stream, or ``.error`` the exception that face raised
+        (``LimitError``, ``BudgetError``, ``TypeError``/``ValueError`` for an item that is not a
+        face crop, ...). One bad face never fails the others.
+
+        The rate and mode are checked once, before any work: a bad setting (two rates, a
+        quality outside 0..100, an unknown mode) raises ``ValueError`` for the whole batch."""
+        self.budget_bytes((1, 1), bpp, max_bytes, quality)  # raises on a bad setting
+        if mode not in ("fast", "fixed", "best"):
+            raise ValueError(f"mode must be 'fast', 'best' or 'fixed', not {mode!r}")
+        results = []
+        for face in faces:
+            try:
+                data = self.encode(face, bpp=bpp, max_bytes=max_bytes, quality=quality, mode=mode)
+            except Exception as exc:  # noqa: BLE001 (reported per item)
+                results.append(BatchResult(error=exc))
+            else:
+                results.append(BatchResult(data=data))
+        return results
+
+    def decode_batch_results(self, streams: Sequence[bytes],
+                             batch_size: int = 64) -> List["BatchResult"]:
+        """Decode many streams, one ``BatchResult`` per stream in order: ``.data`` is the BGR
+        face (as ``decode`` returns it), or ``.error`` the exception that stream raised
+        (``CorruptStreamError``, ``TruncatedStreamError``, ``LimitError``, ``TypeError`` for an
+        item that is not bytes, ...). One bad stream never fails the others.
+
+        Streams of equal size go through the network together, ``batch_size`` at a time (the
+        network's memory grows with it); the results equal ``decode_batch``'s. Should a batched
+        network call fail, its streams are retried one by one, so a failure stays with the
+        stream that causes it."""
+        if int(batch_size) < 1:
+            raise ValueError(f"batch_size must be positive, not {batch_size}")
+        batch_size = int(batch_size)
+        results: List[Optional[BatchResult]] = [None] * len(streams)
+        prepared = {}
+        groups = {}
+        for i, data in enumerate(streams):
+            try:
+                prepared[i] = self._prepare(data)
+            except Exception as exc:  # noqa: BLE001 (reported per item)
+                results[i] = BatchResult(error=exc)
+                continue
+            groups.setdefault(prepared[i][0][0].shape, []).append(i)
+        for indices in groups.values():
+            for start in range(0, len(indices), batch_size):
+                chunk = indices[start:start + batch_size]
+                try:
+                    faces = self._restore_prepared([prepared[i] for i in chunk])
+                except Exception as exc:  # noqa: BLE001
+                    if len(chunk) == 1:
+                        results[chunk[0]] = BatchResult(error=exc)
+                        continue
+                    faces = []
+                    for i in chunk:
+                        try:
+                            faces.append(self._restore_prepared([prepared[i]])[0])
+                        except Exception as one:  # noqa: BLE001
+                            faces.append(one)
+                for i, face in zip(chunk, faces):
+                    results[i] = (BatchResult(error=face) if isinstance(face, BaseException)
+                                  else BatchResult(data=face))
+        return results
+
+    def _restore_prepared(self, prepared) -> List[np.ndarray]:
+        """Faces of ``_prepare`` outputs of one input shape, in one network call."""
+        batch = [np.concatenate([p[0][j] for p in prepared]) for j in range(3)]
+        restored = self.runner(*batch)
+        faces = []
+        for row, (_, (h, w), gray) in enumerate(prepared):
+            bgr = restored[row, :, :h, :w].transpose(1, 2, 0)
+            face = np.clip(np.rint(bgr * 255.0), 0, 255).astype(np.uint8)
+            if gray:
+                face = np.repeat(cv2.cvtColor(face, cv2.COLOR_BGR2GRAY)[:, :, None], 3, axis=2)
+            faces.append(face)
+        return faces
+
+
+@dataclass(frozen=True)
+class BatchResult:
+    """One item's outcome in ``Codec.encode_batch`` / ``Codec.decode_batch_results``: ``data``
+    (the stream, or the decoded face) when it succeeded, else ``error`` (the exception it
+    raised; ``data`` is None)."""
+    data: Any = None
+    error: Optional[BaseException] = None
+
+    @property
+    def ok(self) -> bool:
+        return self.error is None
+
+    def unwrap(self) -> Any:
+        """``data``, or raise ``error``."""
+        if self.error is not None:
+            raise self.error
+        return self.data
 
 
 _NEUTRAL = {}  # (profile, levels) -> the reconstruction's chroma of a gray pixel
