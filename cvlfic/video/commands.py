@@ -51,12 +51,17 @@ def run_video(args: argparse.Namespace) -> int:
     from cvlfic.errors import CorruptStreamError
     from cvlfic.video.encoder import FaceStreamEncoder
     from cvlfic.video.lfics import FaceStreamWriter
+    from cvlfic.video.policy import StoragePolicy
     from cvlfic.video.records import StreamInfo
     from cvlfic.video.sources import open_source
 
     cv2.setNumThreads(args.threads)
     # FFmpeg inside OpenCV would add its own lines to ours for an unreadable input
     os.environ.setdefault("OPENCV_FFMPEG_LOGLEVEL", "-8")
+    try:
+        policy = StoragePolicy(args.store)
+    except ValueError as exc:
+        raise SystemExit(str(exc))
     codec = load_codec(args.model, args.threads)
     try:
         encoder = FaceStreamEncoder(codec, quality=args.quality, bpp=args.bpp,
@@ -70,6 +75,8 @@ def run_video(args: argparse.Namespace) -> int:
     name = str(args.input)
     if not (name.isdigit() or ":" in name or "%" in name or Path(name).exists()):
         raise SystemExit(f"cannot open {name}: no such file")
+    # a camera or a stream: its clock jitters, so times are kept in milliseconds
+    live = name.isdigit() or "://" in name
     try:
         source = open_source(args.input, args.backend, threads=args.threads)
     except Exception as exc:  # OSError, or whatever a reader raises on a foreign file
@@ -108,13 +115,13 @@ def run_video(args: argparse.Namespace) -> int:
     writer = None
     try:
         args.output.parent.mkdir(parents=True, exist_ok=True)
-        writer = FaceStreamWriter(args.output, fsync=args.fsync)
+        writer = FaceStreamWriter(args.output, fsync=args.fsync, time_unit=120 if live else 1)
         writer.write(StreamInfo({
             "source": str(args.input), "reader": source.backend, "fps": source.fps,
             "width": source.size[0], "height": source.size[1], "frame_step": step,
             "detector": encoder.detector.name, "detect_every": args.detect_every,
             "model": codec.model_dir.name,
-            "rate": {k: v for k, v in encoder.rate.items() if v},
+            "rate": {k: v for k, v in encoder.rate.items() if v}, "store": policy.spec,
             "cvlfic": cvlfic.__version__, "started": time.strftime("%Y-%m-%dT%H:%M:%S%z")}))
     except (CorruptStreamError, OSError) as exc:  # not a face stream, or cannot be written
         source.close()
@@ -155,10 +162,14 @@ def run_video(args: argparse.Namespace) -> int:
             if index % step:
                 continue
             frame, seconds = item
-            records = encoder.encode_frame(frame, seconds, index)
+            candidates = encoder.analyse_frame(frame, seconds, index)
+            ended = encoder.ended_tracks
+            records = encoder.encode_candidates(policy.push(candidates, seconds, ended))
             t1 = time.perf_counter()
             for record in records:
                 writer.write(record)
+            for track in ended:
+                writer.end_track(track)
             write_s += time.perf_counter() - t1
             processed += 1
             bar.update(1)
@@ -171,13 +182,22 @@ def run_video(args: argparse.Namespace) -> int:
             _restore(args.output, existed, size_before)
         raise
     finally:
-        bar.close()
-        source.close()
-        writer.close()
+        try:
+            # the faces a policy still holds (every open track's best) are written last,
+            # also after an interruption or a failing input
+            if not writer.closed and processed:
+                encoder.end_all()
+                for record in encoder.encode_candidates(policy.flush()):
+                    writer.write(record)
+        finally:
+            bar.close()
+            source.close()
+            writer.close()
     elapsed = time.perf_counter() - start
     stages = {"read": read_s, **encoder.stage_seconds, "write": write_s}
     per_frame = ", ".join(f"{k} {1000 * v / max(processed, 1):.1f}" for k, v in stages.items())
-    print(f"{args.output}: {processed} frames ({index + 1} read), {encoder.faces} faces, "
+    kept = f" (of {encoder.seen} seen, --store {policy.spec})" if policy.mode != "all" else ""
+    print(f"{args.output}: {processed} frames ({index + 1} read), {encoder.faces} faces{kept}, "
           f"{encoder.bytes} bytes of faces "
           f"({encoder.bytes / max(encoder.faces, 1):.0f} per face), "
           f"{writer.bytes_written} bytes written")
@@ -323,6 +343,11 @@ def register(subparsers) -> None:
     video.add_argument("--upsample", type=int, default=0,
                        help="hog only: double the frame this many times (finds smaller faces)")
     video.add_argument("--min-face", type=int, default=0, help="skip faces narrower than this")
+    video.add_argument("--store", default="all", metavar="POLICY",
+                       help="which faces to keep: all (default); best: the best-scored face "
+                            "of each track (size, sharpness, pose, detector score), written "
+                            "when the track ends; best:N: the same, and at least one face "
+                            "every N seconds of a long track")
     video.add_argument("--backend", choices=BACKENDS, default="auto",
                        help="frame reader (auto: PyAV when installed, else OpenCV)")
     video.add_argument("--threads", type=int, default=1, help="threads for decoding and "

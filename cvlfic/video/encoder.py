@@ -2,17 +2,28 @@
 from __future__ import annotations
 
 import time
+from dataclasses import dataclass
 from typing import Iterable, Iterator, List, Optional, Tuple, Union
 
 import numpy as np
 
-from cvlfic.face import STANDARD_SIZE
+from cvlfic.face import STANDARD_SIZE, Face
 from cvlfic.face.detect import _check_image
 from cvlfic.video.detection import FrameDetector
 from cvlfic.video.landmarks import standard_crop
+from cvlfic.video.quality import Quality, face_quality
 from cvlfic.video.records import FaceRecord
 
 STAGES = ("detect", "align", "encode")
+
+
+@dataclass
+class FaceCandidate:
+    """A face found in a frame, before it is coded: its record (``data`` empty), its
+    aligned crop and its best-shot score."""
+    record: FaceRecord
+    crop: np.ndarray
+    quality: Quality
 
 
 class FaceStreamEncoder:
@@ -21,8 +32,15 @@ class FaceStreamEncoder:
     ``codec``: a ``cvlfic.lfic.Codec`` (default: the shipped model, 1 thread). Rate: at most
     one of ``quality`` / ``bpp`` / ``max_bytes`` (the codec's default otherwise). Detection:
     ``detector`` and ``detect_every`` as in :class:`cvlfic.video.detection.FrameDetector`;
-    faces narrower than ``min_face`` pixels are skipped. ``stage_seconds`` accumulates the
-    time spent per stage; ``frames``, ``faces`` and ``bytes`` count the output.
+    faces narrower than ``min_face`` pixels are skipped. Records carry the detector's track
+    number (``FaceRecord.track``) and landmarks rounded to whole pixels (what a version-2
+    stream stores), and the crop is cut at those landmarks, so the stored landmarks give
+    back the coded crop. ``stage_seconds`` accumulates the time spent per stage; ``frames``
+    counts the frames, ``seen`` the faces found, ``faces`` and ``bytes`` the faces coded.
+
+    ``encode_frame`` codes every face. ``analyse_frame`` stops before coding and gives
+    :class:`FaceCandidate` items, for a storage policy to choose from
+    (``cvlfic.video.policy``); ``encode_candidates`` codes the chosen ones.
     """
 
     def __init__(self, codec=None, *, quality: Optional[float] = None,
@@ -38,14 +56,24 @@ class FaceStreamEncoder:
         self.detector = FrameDetector(detector, upsample=upsample, detect_every=detect_every)
         self.min_face = min_face
         self.size = size
-        self.frames = self.faces = self.bytes = 0
+        self.frames = self.seen = self.faces = self.bytes = 0
         self.stage_seconds = dict.fromkeys(STAGES, 0.0)
         self._start: Optional[float] = None
 
-    def encode_frame(self, frame: np.ndarray, timestamp: Optional[float] = None,
-                     frame_index: Optional[int] = None) -> List[FaceRecord]:
-        """Records for the faces of one BGR uint8 frame. ``timestamp`` defaults to seconds
-        since the first frame (wall clock), ``frame_index`` to the count of frames so far."""
+    @property
+    def ended_tracks(self) -> List[int]:
+        """Tracks that the last frame ended (see ``FrameDetector.ended``)."""
+        return self.detector.ended
+
+    def end_all(self) -> List[int]:
+        """End every open track (end of the video); returns their numbers."""
+        return self.detector.end_all()
+
+    def analyse_frame(self, frame: np.ndarray, timestamp: Optional[float] = None,
+                      frame_index: Optional[int] = None) -> List[FaceCandidate]:
+        """The faces of one BGR uint8 frame, aligned and scored, not coded. ``timestamp``
+        defaults to seconds since the first frame (wall clock), ``frame_index`` to the count
+        of frames so far."""
         frame = _check_image(frame)
         now = time.perf_counter()
         if self._start is None:
@@ -54,22 +82,41 @@ class FaceStreamEncoder:
             timestamp = now - self._start
         if frame_index is None:
             frame_index = self.frames
-        faces = [f for f in self.detector(frame) if f.box[2] - f.box[0] >= self.min_face]
+        found = self.detector(frame)
+        kept = [(f, t) for f, t in zip(found, self.detector.tracks)
+                if f.box[2] - f.box[0] >= self.min_face]
         t_detect = time.perf_counter()
-        crops = [standard_crop(frame, f, self.size) for f in faces]
+        out = []
+        for i, (f, track) in enumerate(kept):
+            points = np.floor(np.asarray(f.landmarks, np.float64) + 0.5).astype(np.float32)
+            face = Face(tuple(int(v) for v in f.box), points, f.score)
+            crop = standard_crop(frame, face, self.size)
+            record = FaceRecord(frame_index, float(timestamp), face.box, points, b"", i,
+                                float(f.score), track=int(track))
+            out.append(FaceCandidate(record, crop, face_quality(crop, points, f.score)))
         t_align = time.perf_counter()
-        records = [FaceRecord(frame_index, float(timestamp), tuple(int(v) for v in f.box),
-                              np.asarray(f.landmarks, np.float32),
-                              self.codec.encode(crop, **self.rate), i, float(f.score))
-                   for i, (f, crop) in enumerate(zip(faces, crops))]
-        t_encode = time.perf_counter()
-        for stage, seconds in zip(STAGES, (t_detect - now, t_align - t_detect,
-                                           t_encode - t_align)):
-            self.stage_seconds[stage] += seconds
+        self.stage_seconds["detect"] += t_detect - now
+        self.stage_seconds["align"] += t_align - t_detect
         self.frames += 1
+        self.seen += len(out)
+        return out
+
+    def encode_candidates(self, candidates: Iterable[FaceCandidate]) -> List[FaceRecord]:
+        """Code the crops of ``candidates``: their records with ``data`` filled in."""
+        start = time.perf_counter()
+        records = []
+        for candidate in candidates:
+            candidate.record.data = self.codec.encode(candidate.crop, **self.rate)
+            records.append(candidate.record)
+        self.stage_seconds["encode"] += time.perf_counter() - start
         self.faces += len(records)
         self.bytes += sum(len(r.data) for r in records)
         return records
+
+    def encode_frame(self, frame: np.ndarray, timestamp: Optional[float] = None,
+                     frame_index: Optional[int] = None) -> List[FaceRecord]:
+        """Records for the faces of one BGR uint8 frame (see ``analyse_frame``)."""
+        return self.encode_candidates(self.analyse_frame(frame, timestamp, frame_index))
 
     def encode_frames(self, frames: Iterable[Union[np.ndarray, Tuple[np.ndarray, float]]]
                       ) -> Iterator[FaceRecord]:

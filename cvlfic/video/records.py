@@ -21,9 +21,16 @@ _FACE = struct.Struct("<QdHf4i10f")
 class FaceRecord:
     """One face of one frame: where it was and its LFIC bitstream (``data``).
 
+    ``track``: the face track the record belongs to (faces followed from frame to frame get
+    the same number, 1, 2, ... within a run; 0 = none). Stored from format version 2 on (a
+    version-1 file reads as 0).
+
     ``run``: which writer run of the file the record was read from (1 = the first; each
     appended run restarts frame indices at 0, so ``(run, frame_index, face_index)`` names a
-    face within a file). Set by the reader, not stored; 0 for a record not read from a file."""
+    face within a file). Set by the reader, not stored; 0 for a record not read from a file.
+
+    ``to_payload`` / ``from_payload`` are the version-1 face payload; version 2 is
+    ``cvlfic.video.compact``."""
     frame_index: int
     timestamp: float
     box: Tuple[int, int, int, int]
@@ -31,6 +38,7 @@ class FaceRecord:
     data: bytes = field(repr=False)
     face_index: int = 0
     score: float = 0.0
+    track: int = 0
     run: int = field(default=0, compare=False)
 
     def to_payload(self) -> bytes:

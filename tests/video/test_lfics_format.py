@@ -1,4 +1,5 @@
-"""The .lfics face stream: cut at every byte, flip every byte, never more than a report."""
+"""The .lfics face stream, format version 1: cut at every byte, flip every byte, never more than
+a report."""
 import numpy as np
 import pytest
 from hypothesis import given, settings
@@ -33,7 +34,7 @@ def records(codec):
 def stream(records):
     """The file image and the byte span of each record (the info record first)."""
     info = StreamInfo({"source": "test", "fps": 25.0})
-    data, spans = bytearray(file_header()), []
+    data, spans = bytearray(file_header(1)), []
     for item in [info, *records]:
         packed = pack_record(item)
         spans.append((len(data), len(data) + len(packed)))
@@ -64,18 +65,18 @@ def same(a: FaceRecord, b: FaceRecord) -> bool:
 
 def test_writer_reader_round_trip(tmp_path, records):
     path = tmp_path / "s.lfics"
-    with FaceStreamWriter(path) as writer:
+    with FaceStreamWriter(path, version=1) as writer:
         writer.write(StreamInfo({"source": "a"}))
         for r in records[:2]:
             writer.write(r)
-    with FaceStreamWriter(path) as writer:  # reopening appends
+    with FaceStreamWriter(path, version=1) as writer:  # reopening appends
         writer.write(records[2])
     items = list(read_face_stream(path))
     assert isinstance(items[0], StreamInfo) and items[0].fields == {"source": "a"}
     assert not [i for i in items if isinstance(i, Damage)]
     got = faces_of(items)
     assert len(got) == 3 and all(same(a, b) for a, b in zip(got, records))
-    assert path.read_bytes().count(file_header()) == 1
+    assert path.read_bytes().count(file_header(1)) == 1
 
 
 def test_empty_file_and_foreign_append(tmp_path):
@@ -104,7 +105,7 @@ def test_cut_at_every_byte(stream, records, decoded):
             assert same(a, b)
             assert decoded(a.data).shape == (32, 32, 3)
         # at most the record being written is lost, and that is reported as truncation
-        at_boundary = cut in (0, len(file_header())) or any(end == cut for _, end in spans)
+        at_boundary = cut in (0, len(file_header(1))) or any(end == cut for _, end in spans)
         if at_boundary:
             assert damage == [], cut
         else:

@@ -127,7 +127,7 @@ def damaged_streams(draw):
     in their payloads), then a few random edits: overwrites, cuts, insertions of crafted
     headers (claiming lengths inside and past the file) and of copies of other bytes."""
     rng = np.random.default_rng(draw(st.integers(0, 2 ** 32 - 1)))
-    data = bytearray(file_header())
+    data = bytearray(file_header(1))
     for _ in range(draw(st.integers(0, 8))):
         choice = draw(st.sampled_from(["face", "info", "unknown", "nested", "marker"]))
         if choice == "face":
@@ -199,7 +199,7 @@ def every(step: int, size: int, claim) -> bytes:
     one at offset p claiming ``claim(p, size)`` payload bytes."""
     count = (size - 16) // step
     size = 16 + count * step
-    out = bytearray(file_header())
+    out = bytearray(file_header(1))
     for _ in range(count):
         out += record_header(claim(len(out), size)) + bytes(step - 16)
     return bytes(out)
@@ -216,7 +216,7 @@ def past_the_end(pos, size):
 def huge_claim_then_records(size: int) -> bytes:
     """One header claiming nearly the whole file, then 1 kB face records up to ``size``."""
     rng = np.random.default_rng(5)
-    out = bytearray(file_header()) + record_header(size - 40)
+    out = bytearray(file_header(1)) + record_header(size - 40)
     rec = pack_record(face(rng, 1000))
     while len(out) + len(rec) <= size:
         out += rec
@@ -225,7 +225,7 @@ def huge_claim_then_records(size: int) -> bytes:
 
 def header_crc_fails(size: int) -> bytes:
     """Markers everywhere, none with a header checksum that holds."""
-    return file_header() + MARKER * ((size - 16) // 4)
+    return file_header(1) + MARKER * ((size - 16) // 4)
 
 
 SHAPES = {
@@ -281,7 +281,7 @@ def test_reading_a_file_stops_cleanly(tmp_path):
     (the reader holds no view of the mapped file between items)."""
     rng = np.random.default_rng(2)
     path = tmp_path / "s.lfics"
-    data = file_header() + b"".join(pack_record(face(rng, 50)) for _ in range(5))
+    data = file_header(1) + b"".join(pack_record(face(rng, 50)) for _ in range(5))
     path.write_bytes(data[:-7])
     with pytest.raises(CorruptStreamError):
         list(read_face_stream(path, strict=True))
@@ -303,5 +303,5 @@ def test_runs_are_numbered_in_file_order(tmp_path):
     assert [(type(i).__name__, i.run) for i in read_face_stream(path)] == \
         [("FaceRecord", 1), ("StreamInfo", 2), ("FaceRecord", 2), ("FaceRecord", 2),
          ("StreamInfo", 3), ("FaceRecord", 3)]
-    path.write_bytes(file_header() + b"".join(pack_record(p) for p in parts[1:]))
+    path.write_bytes(file_header(1) + b"".join(pack_record(p) for p in parts[1:]))
     assert [i.run for i in read_face_stream(path)] == [1, 1, 1, 2, 2]
