@@ -1,8 +1,9 @@
 """Encode + decode time of one 112x112 face with a busy neighbour process, per ONNX Runtime
 thread setting: which defaults stay fast when the CPU is shared.
 
-For each setting the same faces are coded on an idle machine and while another process keeps
-one core busy (a pure-Python spin loop, like a second service on the box). WebP encode +
+For each setting the same faces are coded on an idle machine, while another process keeps one
+core busy (a pure-Python spin loop, like a second service on the box), and while one such
+process per core saturates the machine. WebP encode +
 decode of the same faces is measured in the same run as the reference, so the figures read as
 ratios (busy / idle, LFIC / WebP) rather than absolute times on a shared machine.
 
@@ -26,6 +27,8 @@ from cvlfic.eval import lfw
 from cvlfic.lfic import Codec
 
 BPP = 0.2
+# Busy neighbours: none, one process holding a core, one per core (the machine saturated).
+STATES = {"idle": 0, "busy": 1, "saturated": os.cpu_count() or 2}
 SPIN = "import time\nend = time.time() + 3600\nwhile time.time() < end:\n    pass\n"
 
 
@@ -53,25 +56,25 @@ def measure(faces, settings, rounds):
         both = lambda f: codec.decode(codec.encode(f, bpp=BPP))  # noqa: E731
         both(faces[0])  # warm-up: session, caches
         row = {"threads": threads, "spinning": spinning, "label": setting_label(threads, spinning)}
-        for state in ("idle", "busy"):
-            spinner = None
-            if state == "busy":
-                spinner = subprocess.Popen([sys.executable, "-c", SPIN])
-                time.sleep(0.5)
+        for state, neighbours in STATES.items():
+            spinners = [subprocess.Popen([sys.executable, "-c", SPIN]) for _ in range(neighbours)]
+            time.sleep(0.5 if spinners else 0)
             try:
                 row[f"lfic_{state}_ms"] = median_ms(both, faces, rounds)
                 row[f"webp_{state}_ms"] = median_ms(lambda f: webp.decode(webp.encode(f)), faces, rounds)
             finally:
-                if spinner is not None:
+                for spinner in spinners:
                     spinner.kill()
                     spinner.wait()
         row["busy_over_idle"] = row["lfic_busy_ms"] / row["lfic_idle_ms"]
+        row["saturated_over_idle"] = row["lfic_saturated_ms"] / row["lfic_idle_ms"]
         row["lfic_over_webp_idle"] = row["lfic_idle_ms"] / row["webp_idle_ms"]
         row["lfic_over_webp_busy"] = row["lfic_busy_ms"] / row["webp_busy_ms"]
         rows.append(row)
         print(f"{row['label']:34s} idle {row['lfic_idle_ms']:6.2f} ms  busy {row['lfic_busy_ms']:6.2f} ms "
-              f"(x{row['busy_over_idle']:.2f})  WebP idle {row['webp_idle_ms']:.2f} busy "
-              f"{row['webp_busy_ms']:.2f} ms", flush=True)
+              f"(x{row['busy_over_idle']:.2f})  saturated {row['lfic_saturated_ms']:6.2f} ms "
+              f"(x{row['saturated_over_idle']:.2f})  WebP idle {row['webp_idle_ms']:.2f} busy "
+              f"{row['webp_busy_ms']:.2f} saturated {row['webp_saturated_ms']:.2f} ms", flush=True)
     return rows
 
 

@@ -136,7 +136,7 @@ def read_image_file(path: Union[str, Path]) -> np.ndarray:
 class FaceCoder:
     """The codec and detector of one worker, loaded once; ``encode`` codes a batch."""
 
-    def __init__(self, settings: CodingSettings = CodingSettings(), threads: Optional[int] = None):
+    def __init__(self, settings: CodingSettings = CodingSettings(), threads: Optional[int] = 1):
         from cvlfic.lfic import Codec
 
         self.settings = settings

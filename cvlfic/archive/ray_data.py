@@ -51,14 +51,14 @@ class EncodeFaces:
     (None, or ``"<kind>: <reason>"``) are added. ``align`` detects the largest face and
     aligns it to the standard 112x112 crop first. The rate is one of ``quality`` (0..100,
     default 50), ``bpp`` or ``max_bytes``, as in ``Codec.encode``. ``threads``: the decoder's
-    CPU threads (one per worker suits one worker per core)."""
+    CPU threads (default 1: one worker per core; None gives ``Codec``'s default)."""
 
     def __init__(self, column: str = "image", *, align: bool = False,
                  quality: Optional[float] = None, bpp: Optional[float] = None,
                  max_bytes: Optional[int] = None, mode: str = "fast", model: str = DEFAULT_MODEL,
                  detector: str = "auto", max_pixels: int = bitstream.DEFAULT_MAX_PIXELS,
                  channels: str = "rgb", paths: bool = False, keep_input: bool = False,
-                 threads: Optional[int] = None):
+                 threads: Optional[int] = 1):
         if channels not in CHANNELS:
             raise ValueError(f"channels must be one of {CHANNELS}, not {channels!r}")
         self.column, self.channels = column, channels
@@ -99,7 +99,7 @@ class DecodeFaces:
     def __init__(self, column: str = "face", *, output: str = "image", model: str = DEFAULT_MODEL,
                  max_pixels: int = bitstream.DEFAULT_MAX_PIXELS, channels: str = "rgb",
                  check: bool = False, images: bool = True, batch_size: int = 64,
-                 threads: Optional[int] = None):
+                 threads: Optional[int] = 1):
         from cvlfic.lfic import Codec
 
         if channels not in CHANNELS:

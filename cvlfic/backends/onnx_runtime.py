@@ -2,18 +2,21 @@
 
 Thread defaults are chosen for a shared CPU (``bench/lfic/busy_neighbour.py``,
 ``results/speed/busy_neighbour.json``): ONNX Runtime's own default, one spinning worker per
-core, is fast on an idle machine and collapses when another process holds a core, as its
-workers spin-wait for each other. ``DEFAULT_THREADS`` and ``DEFAULT_SPINNING`` are the
-settings that stayed within 2x of idle with a busy neighbour; docs/speed.md says how to choose.
+core, is fast on an idle machine and slows down 1.7-2.5x when other processes hold cores, as
+its workers spin-wait for each other. Two workers that sleep instead of spinning were the
+fastest setting idle, with a busy neighbour and with every core busy (1.2-1.3x of idle).
+A process that is one of several coding in parallel (a Ray worker, a pool) should pass
+``threads=1``. docs/speed.md says how to choose.
 """
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Optional
 
 import numpy as np
 
-DEFAULT_THREADS = 1
+DEFAULT_THREADS = min(2, os.cpu_count() or 1)
 DEFAULT_SPINNING = False
 
 

@@ -85,7 +85,7 @@ class Codec:
         self.importance_exponent = float(search.get("importance_exponent", 1.0))
         self.cost_exponent = float(search.get("cost_exponent", 0.0))
         self.backend = backend
-        self.threads = threads  # None: the backend's default for a shared CPU (one thread)
+        self.threads = threads  # None: the backend's default for a shared CPU
         self.spinning = spinning
         self._runner = None
 
