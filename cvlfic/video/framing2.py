@@ -97,17 +97,25 @@ def _z16_after(words: np.ndarray, counts: np.ndarray) -> np.ndarray:
     return words
 
 
-def range_crc16(view: np.ndarray, starts: np.ndarray, ends: np.ndarray) -> np.ndarray:
-    """CRC-16/GENIBUS of ``view[starts[i]:ends[i]]`` for each i (every ``ends - starts``
-    under 2^13), in one pass over the bytes they span."""
+def running_crcs(view: np.ndarray, starts: np.ndarray, ends: np.ndarray, update
+                 ) -> Tuple[np.ndarray, np.ndarray]:
+    """The running checksum ``update(bytes, crc)`` (from 0, over ``view``) at every start and
+    at every end, in one pass over the bytes they span: the range checksums follow from the
+    two ends (``range_crc16`` here, ``lfics._range_crcs`` for CRC-32)."""
     points, where = np.unique(np.concatenate([starts, ends]), return_inverse=True)
     running, crc, prev = [], 0, int(points[0])
     for point in points.tolist():
-        crc = binascii.crc_hqx(view[prev:point], crc)
+        crc = update(view[prev:point], crc)
         running.append(crc)
         prev = point
     at = np.array(running, np.uint32)[where.reshape(-1)]
-    s_a, s_b = at[:len(starts)], at[len(starts):]
+    return at[:len(starts)], at[len(starts):]
+
+
+def range_crc16(view: np.ndarray, starts: np.ndarray, ends: np.ndarray) -> np.ndarray:
+    """CRC-16/GENIBUS of ``view[starts[i]:ends[i]]`` for each i (every ``ends - starts``
+    under 2^13), in one pass over the bytes they span."""
+    s_a, s_b = running_crcs(view, starts, ends, binascii.crc_hqx)
     return s_b ^ _z16_after(s_a ^ np.uint32(0xFFFF), ends - starts) ^ np.uint32(0xFFFF)
 
 
