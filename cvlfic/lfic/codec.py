@@ -290,14 +290,7 @@ class Codec:
         for i, (inputs, _, _) in enumerate(prepared):
             groups.setdefault(inputs[0].shape, []).append(i)
         for indices in groups.values():
-            batch = [np.concatenate([prepared[i][0][j] for i in indices]) for j in range(3)]
-            restored = self.runner(*batch)
-            for row, i in enumerate(indices):
-                (h, w), gray = prepared[i][1], prepared[i][2]
-                bgr = restored[row, :, :h, :w].transpose(1, 2, 0)
-                face = np.clip(np.rint(bgr * 255.0), 0, 255).astype(np.uint8)
-                if gray:
-                    face = np.repeat(cv2.cvtColor(face, cv2.COLOR_BGR2GRAY)[:, :, None], 3, axis=2)
+            for i, face in zip(indices, self._restore_prepared([prepared[i] for i in indices])):
                 out[i] = face
         return out
 
