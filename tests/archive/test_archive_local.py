@@ -84,7 +84,9 @@ def test_resume_after_the_process_is_killed(sample, local_archive, tmp_path):
         archive({str(sample)!r}, {str(dst)!r}, workers=1, progress=False,
                 encoder=KilledOnFourthBatch, **{OPTIONS!r})
     """)
-    done = subprocess.run([sys.executable, "-c", script], capture_output=True, timeout=120)
+    # cwd outside the checkout: `python -c` puts the cwd first on sys.path
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, timeout=120,
+                          cwd=tmp_path)
     assert done.returncode == -9, done.stderr.decode()[-2000:]
     assert len(shard_files(dst)) == 3 and not (dst / "manifest.json").exists()
     assert main(["archive", str(sample), str(dst), "--resume", "--workers", "1",

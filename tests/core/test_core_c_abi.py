@@ -148,13 +148,14 @@ print(worst, status("VmHWM:") - before, info.width, info.height)
 """
 
 
-def test_huge_claim_is_refused_fast_without_allocating():
+def test_huge_claim_is_refused_fast_without_allocating(tmp_path):
     import subprocess
     import sys
     from pathlib import Path
 
+    # cwd outside the checkout: `python -c` puts the cwd first on sys.path
     out = subprocess.run([sys.executable, "-c", C_API_LIMIT_PROBE, str(Path(__file__).parent)],
-                         capture_output=True, text=True, check=True)
+                         capture_output=True, text=True, check=True, cwd=tmp_path)
     worst, grew_kib, width, height = out.stdout.split()
     assert float(worst) < 0.001 and int(grew_kib) < 1024
     assert (int(width), int(height)) == (65535, 65535)  # info holds the claim

@@ -159,7 +159,7 @@ def test_not_a_video_is_one_line_on_stderr(tmp_path, not_videos):
         for backend in ("opencv", "auto"):
             done = subprocess.run([sys.executable, "-m", "cvlfic", "video", str(bad), "-o",
                                    str(out), "-q", "--backend", backend],
-                                  capture_output=True, text=True, timeout=300)
+                                  capture_output=True, text=True, timeout=300, cwd=tmp_path)
             assert done.returncode != 0
             assert len(done.stderr.strip().splitlines()) == 1, done.stderr
             assert "Traceback" not in done.stderr and not out.exists()

@@ -141,8 +141,9 @@ def test_unpack_skips_the_bomb_in_seconds_and_little_memory(tmp_path, bomb_strea
                               if l.startswith("VmHWM:")))
         sys.exit(status)
     """)
+    # cwd outside the checkout: `python -c` puts the cwd first on sys.path
     done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
-                          timeout=300)
+                          timeout=300, cwd=tmp_path)
     assert done.returncode == 0, done.stderr
     assert "Traceback" not in done.stderr
     assert "frame 100 face 0" in done.stderr and "1048576" in done.stderr
