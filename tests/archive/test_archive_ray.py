@@ -12,9 +12,16 @@ from cvlfic.archive import EncodeFaces, archive  # noqa: E402
 
 
 @pytest.fixture(scope="module")
-def local_ray():
-    ray.init(num_cpus=2, include_dashboard=False, log_to_driver=False,
-             configure_logging=False)
+def local_ray(tmp_path_factory):
+    # Ray puts the driver's working directory on its workers' sys.path: started from the
+    # checkout, they would import the source tree (no built core) instead of the install.
+    here = os.getcwd()
+    os.chdir(tmp_path_factory.mktemp("ray_driver"))
+    try:
+        ray.init(num_cpus=2, include_dashboard=False, log_to_driver=False,
+                 configure_logging=False)
+    finally:
+        os.chdir(here)
     yield ray
     ray.shutdown()
 
