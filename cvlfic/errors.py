@@ -7,7 +7,11 @@ records catches ``CvlficError``; code that wants the reason catches the subclass
 
 
 class CvlficError(Exception):
-    """Base class of cvlfic's own errors."""
+    """Base class of cvlfic's own errors. ``str(exc)`` is the message alone, whatever else a
+    subclass's constructor takes (a status, sizes)."""
+
+    def __str__(self) -> str:
+        return str(self.args[0]) if self.args else ""
 
 
 class CorruptStreamError(CvlficError, ValueError):
@@ -19,9 +23,6 @@ class CorruptStreamError(CvlficError, ValueError):
     def __init__(self, message: str, status: int = 0):
         super().__init__(message)
         self.status = status
-
-    def __str__(self) -> str:
-        return str(self.args[0]) if self.args else ""
 
 
 class TruncatedStreamError(CorruptStreamError):
@@ -42,9 +43,6 @@ class LimitError(CvlficError, ValueError):
         self.pixels = pixels
         self.limit = limit
 
-    def __str__(self) -> str:
-        return str(self.args[0]) if self.args else ""
-
 
 class BudgetError(CvlficError, ValueError):
     """The byte budget is below the smallest stream this crop can be coded to.
@@ -55,9 +53,6 @@ class BudgetError(CvlficError, ValueError):
         super().__init__(message)
         self.budget = budget
         self.minimum = minimum
-
-    def __str__(self) -> str:
-        return str(self.args[0]) if self.args else ""
 
 
 class ModelFileError(CvlficError, ValueError):
