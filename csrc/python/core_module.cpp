@@ -205,6 +205,9 @@ py::dict profile_info(int profile) {
 
 }  // namespace
 
+void register_align(py::module_ &m);    // align_binding.cpp
+void register_encoder(py::module_ &m);  // encoder_binding.cpp
+
 PYBIND11_MODULE(_core, m) {
     m.doc() = "cvlfic lossless core (bitstream v1); use cvlfic.bitstream, the documented API";
     m.attr("FORMAT_VERSION") = cvlfic_format_version();
@@ -239,4 +242,6 @@ PYBIND11_MODULE(_core, m) {
     m.def("reconstruct", &reconstruct, py::arg("image"), py::arg("mask"), py::arg("profile"), py::arg("levels"));
     m.def("analyze", &analyze, py::arg("image"), py::arg("mask"), py::arg("profile"), py::arg("levels"),
           py::arg("model") = CVLFIC_MODEL_V1);
+    register_align(m);
+    register_encoder(m);
 }

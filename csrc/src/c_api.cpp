@@ -119,6 +119,8 @@ const char *cvlfic_status_string(int status) {
         case CVLFIC_ERR_TOO_LARGE: return "the image is larger than the decode limit";
         case CVLFIC_ERR_CORRUPT: return "corrupted: the data does not match its header";
         case CVLFIC_ERR_INTERNAL: return "internal error";
+        case CVLFIC_ERR_BUDGET: return "the byte budget is below the smallest stream of this face";
+        case CVLFIC_ERR_PARAMS: return "invalid encoder parameters (not a valid encoder.bin)";
         default: return "unknown status";
     }
 }

@@ -48,7 +48,9 @@ typedef enum cvlfic_status {
     CVLFIC_ERR_CHECKSUM = 8,            /* CRC-16 mismatch: corrupted */
     CVLFIC_ERR_TOO_LARGE = 9,           /* declared size above the pixel limit (or CVLFIC_MAX_SIDE) */
     CVLFIC_ERR_CORRUPT = 10,            /* payload inconsistent with the header */
-    CVLFIC_ERR_INTERNAL = 11
+    CVLFIC_ERR_INTERNAL = 11,
+    CVLFIC_ERR_BUDGET = 12,             /* byte budget below the face's smallest stream; *out_size says it */
+    CVLFIC_ERR_PARAMS = 13              /* encoder parameters (the model's encoder.bin) invalid */
 } cvlfic_status;
 
 typedef struct cvlfic_profile {
@@ -149,6 +151,59 @@ CVLFIC_API int cvlfic_analyze(const uint8_t *img, size_t height, size_t width, s
                               int profile, int levels, const uint8_t *mask, int model,
                               cvlfic_analysis *out, uint8_t *residual_bytes, size_t residual_capacity,
                               size_t *residual_size);
+
+
+/* ---- Encoding a face: the fast mode's mask search in the core ------------------------
+ *
+ * A model's encoder parameters (the `encoder.bin` file of its folder: importance prior,
+ * search weights, rate-to-levels table; format in docs/encoder-params.md) are parsed and
+ * validated once by cvlfic_encoder_create; the handle is immutable and may be shared by
+ * threads. cvlfic_encode_face then chooses the mask and level count for the rate and codes
+ * the face: the same bytes as Python's `cvlfic.encode(face, mode="fast")`. */
+typedef struct cvlfic_encoder cvlfic_encoder;
+
+#define CVLFIC_RATE_MAX_BYTES 0  /* rate = a cap in bytes (never exceeded) */
+#define CVLFIC_RATE_BPP 1        /* rate = bits per pixel: a cap of bpp * H * W / 8 bytes */
+#define CVLFIC_RATE_QUALITY 2    /* rate = 0..100 on a fixed curve (cvlfic_bpp_for_quality); a
+                                  * face too small for it gets its smallest stream */
+
+CVLFIC_API int cvlfic_encoder_create(const uint8_t *params, size_t size, cvlfic_encoder **out);
+CVLFIC_API void cvlfic_encoder_free(cvlfic_encoder *encoder);
+/* The profile the encoder's model decodes. */
+CVLFIC_API int cvlfic_encoder_profile(const cvlfic_encoder *encoder);
+/* Quality 0..100 -> bits per pixel (0.03 at 0, 1.0 at 100, geometric). */
+CVLFIC_API double cvlfic_bpp_for_quality(double quality);
+
+/* The byte budget of a face at a rate, as cvlfic_encode_face applies it. `channels` is 3
+ * (BGR, rows of 3 * width bytes at least) or 1 (gray). A BGR face whose three channels are
+ * equal is coded as gray, as is a 1-channel face; a bpp or quality rate gives a gray face the
+ * model's gray share of the budget. On CVLFIC_ERR_BUDGET *budget is the face's smallest
+ * stream (a cap below it cannot be met). */
+CVLFIC_API int cvlfic_encoder_budget(const cvlfic_encoder *encoder, const uint8_t *img, size_t height,
+                                     size_t width, size_t stride, int channels, int rate_kind,
+                                     double rate, size_t *budget);
+
+/* Encode a face crop at a rate. On CVLFIC_OK *out_size = bytes written (never above the
+ * budget); on CVLFIC_ERR_BUFFER_TOO_SMALL the bytes needed; on CVLFIC_ERR_BUDGET the smallest
+ * stream of this face. cvlfic_encode_bound(height, width, profile) bytes always suffice. */
+CVLFIC_API int cvlfic_encode_face(const cvlfic_encoder *encoder, const uint8_t *img, size_t height,
+                                  size_t width, size_t stride, int channels, int rate_kind, double rate,
+                                  uint8_t *out, size_t capacity, size_t *out_size);
+
+/* ---- Alignment: the standard crop from five landmarks ----------------------------------
+ *
+ * `landmarks`: 5 (x, y) points in image pixels, in dlib's 5-point order (right eye outer
+ * corner, right eye inner, left eye outer, left eye inner, nose base; "right" is the
+ * subject's). The crop is `size` x `size` with the geometry of cvlfic.align_face (dlib's
+ * face chip, padding 0.25; 112 is the standard crop). */
+
+/* The 2 x 3 similarity (row-major) that maps image coordinates to crop coordinates. */
+CVLFIC_API int cvlfic_align_transform(const float landmarks[10], size_t size, double transform[6]);
+/* Warp the face to the crop: `img` height x width, `channels` 1 or 3, rows `stride` bytes
+ * apart; `out` size x size x channels, rows `out_stride` bytes apart. */
+CVLFIC_API int cvlfic_align_face(const uint8_t *img, size_t height, size_t width, size_t stride,
+                                 int channels, const float landmarks[10], size_t size, uint8_t *out,
+                                 size_t out_stride);
 
 #ifdef __cplusplus
 }
