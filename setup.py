@@ -116,7 +116,7 @@ class CMakeBuild(build_ext):
         shutil.copytree(Path(self.build_lib).resolve() / "cvlfic" / "_native", target, symlinks=True)
 
 
-MODEL_FILES = ["*.onnx", "*.json", "*.pt", "*.md"]
+MODEL_FILES = ["*.onnx", "*.json", "*.pt", "*.md", "*.bin"]
 
 
 def model_packages() -> Tuple[List[str], Dict[str, List[str]]]:

@@ -12,20 +12,6 @@ using namespace cvlfic;
 
 namespace {
 
-template <class F>
-int guarded(F &&body) noexcept {
-    try {
-        body();
-        return CVLFIC_OK;
-    } catch (const Failure &f) {
-        return f.status;
-    } catch (const std::bad_alloc &) {
-        return CVLFIC_ERR_NO_MEMORY;
-    } catch (...) {
-        return CVLFIC_ERR_INTERNAL;
-    }
-}
-
 bool size_ok(size_t height, size_t width) {
     return height >= 1 && width >= 1 && height <= CVLFIC_MAX_SIDE && width <= CVLFIC_MAX_SIDE &&
            height * width <= CVLFIC_MAX_PIXELS;

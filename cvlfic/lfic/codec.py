@@ -14,24 +14,21 @@ from typing import Any, List, Optional, Sequence, Tuple, Union
 import cv2
 import numpy as np
 
-from cvlfic import bitstream
+from cvlfic import _core, bitstream
 from cvlfic.backends.inputs import decoder_inputs
 from cvlfic.errors import BudgetError, CorruptStreamError, LimitError
-from cvlfic.lfic.mask_search import (greedy_sequence, longest_fitting_prefix, mask_from_sequence,
-                                     search_weights, sequence_costs)
+from cvlfic.lfic.encoder_params import load_encoder
 from cvlfic.lfic.model_files import DEFAULT_MODEL, find_model, model_metadata
-from cvlfic.lfic.region_errors import RegionErrors
 
 DEFAULT_QUALITY = 50
-LOWEST_BPP, HIGHEST_BPP = 0.03, 1.0
-DEFAULT_LEVEL_CANDIDATES = (4, 6, 8, 12, 16, 24, 32)
 
 
 def bpp_for_quality(quality: float) -> float:
-    """Quality 0..100 -> bits per pixel, geometric from 0.03 (0) to 1.0 (100); 50 -> 0.17."""
+    """Quality 0..100 -> bits per pixel, geometric from 0.03 (0) to 1.0 (100); 50 -> 0.17
+    (the core's curve, cvlfic_bpp_for_quality)."""
     if not 0 <= quality <= 100:
         raise ValueError("quality must be in 0..100")
-    return LOWEST_BPP * (HIGHEST_BPP / LOWEST_BPP) ** (quality / 100.0)
+    return _core.bpp_for_quality(float(quality))
 
 
 def _check_face(face: np.ndarray) -> np.ndarray:
@@ -73,23 +70,29 @@ class Codec:
         self.meta = model_metadata(self.model_dir)
         self.profile_id = int(self.meta["profile"])
         self.profile = bitstream.profile_info(self.profile_id)
-        importance = self.meta.get("importance")
-        self.importance = None if importance is None else np.asarray(importance, np.float32)
-        self.level_candidates = tuple(self.meta.get("level_candidates", DEFAULT_LEVEL_CANDIDATES))
-        # Calibrated [bpp, levels] pairs (see cvlfic.train.calibrate): the level count that
-        # restored faces best, by descriptor distance, at each rate.
-        self.rate_levels = [tuple(p) for p in self.meta.get("rate_levels", [])]
-        # How the fast mode's greedy order trades the prior against cost (calibrated per
-        # model; absent = weighted pooling error alone, as the first models shipped).
-        search = self.meta.get("mask_search", {})
-        self.importance_exponent = float(search.get("importance_exponent", 1.0))
-        self.cost_exponent = float(search.get("cost_exponent", 0.0))
+        # The fast mode's search runs in the core, on the model's encoder.bin (its prior,
+        # search weights and calibrated rate-to-levels table: cvlfic.lfic.encoder_params).
+        self.encoder = load_encoder(self.model_dir)
+        if self.encoder.profile != self.profile_id:
+            raise ValueError(f"{self.model_dir}: encoder.bin is for profile {self.encoder.profile}, "
+                             f"model.json says {self.profile_id}")
+        self._level_encoders = {}
         self.backend = backend
         self.threads = threads  # None: the backend's default for a shared CPU
         self.spinning = spinning
         self._runner = None
 
     # -- encoding -------------------------------------------------------------------------
+    @property
+    def level_candidates(self) -> Tuple[int, ...]:
+        """Level counts the search may use, coarsest first."""
+        return tuple(self.encoder.params["level_candidates"])
+
+    @property
+    def rate_levels(self) -> List[Tuple[float, int]]:
+        """Calibrated (bpp, levels) pairs: the level count used near each rate."""
+        return [tuple(p) for p in self.encoder.params["rate_levels"]]
+
     def budget_bytes(self, shape, bpp: Optional[float], max_bytes: Optional[int],
                      quality: Optional[float]) -> int:
         given = [v is not None for v in (bpp, max_bytes, quality)]
@@ -110,7 +113,7 @@ class Codec:
         (``gray_share`` in model.json, measured by ``bench/lfic/gray_share.py``; 1.0 for a
         model without it). A gray face then gets the luma detail a colour face gets at the
         same ``bpp`` or ``quality``, in fewer bytes; ``max_bytes`` stays the cap it is."""
-        return float(self.meta.get("gray_share", 1.0))
+        return float(self.encoder.params["gray_share"])
 
     def smallest_stream(self, face: np.ndarray) -> int:
         """Bytes of the smallest stream of this crop: largest blocks, fewest levels."""
@@ -132,11 +135,6 @@ class Codec:
                 f"of {self.max_pixels} pixels: crop or align the face first (align_face, --align) "
                 f"or raise the limit (max_pixels, --max-pixels)", pixels, self.max_pixels)
 
-    def _importance_for(self, mask_shape) -> Optional[np.ndarray]:
-        if self.importance is not None and self.importance.shape == tuple(mask_shape):
-            return self.importance
-        return None  # a crop of another size: no learned prior for its regions
-
     def encode(self, face: np.ndarray, *, bpp: Optional[float] = None,
                max_bytes: Optional[int] = None, quality: Optional[float] = None,
                mode: str = "fast") -> bytes:
@@ -149,28 +147,40 @@ class Codec:
         it, the smallest stream is written."""
         face = _check_face(face)
         self.check_size(face)
-        budget = self.budget_bytes(face.shape, bpp, max_bytes, quality)
-        if max_bytes is None and is_gray(face):
-            budget = int(budget * self.gray_share())
-        if max_bytes is None and bpp is None:
-            budget = max(budget, self.smallest_stream(face))
         if mode not in ("fast", "fixed", "best"):
             raise ValueError(f"mode must be 'fast', 'best' or 'fixed', not {mode!r}")
+        kind, rate, setting = self._rate(bpp, max_bytes, quality)
         try:
             if mode == "fast":
-                return self._encode_fast(face, budget)
+                status, data, size = self.encoder.encode(face, kind, rate)
+                if data is None:
+                    raise BudgetError("below the minimum", self.encoder.budget(face, kind, rate), size)
+                return data
+            budget = self.encoder.budget(face, kind, rate)
             if mode == "fixed":
                 return self._encode_fixed(face, budget)
             from cvlfic.lfic.algorithm1 import encode_best
             return encode_best(self, face, budget)
         except BudgetError as exc:
-            setting = (f"max_bytes={max_bytes}" if max_bytes is not None else
-                       f"bpp={bpp}" if bpp is not None else f"quality={quality}")
-            raise self._budget_error(face, budget, setting) from exc
+            raise self._budget_error(face, exc.budget, setting) from exc
 
-    def _encode_fast(self, face: np.ndarray, budget: int) -> bytes:
-        mask, levels = self.fast_choice(face, budget)
-        return bitstream.encode_pooled(face, mask, self.profile_id, levels)
+    def _rate(self, bpp, max_bytes, quality):
+        """(core rate kind, value, how the caller said it) of exactly one of the three."""
+        if sum(v is not None for v in (bpp, max_bytes, quality)) > 1:
+            raise ValueError("give at most one of bpp, max_bytes, quality")
+        if max_bytes is not None:
+            if int(max_bytes) < 1:
+                raise ValueError(f"max_bytes must be a positive number of bytes, not {max_bytes}")
+            return _core.RATE_MAX_BYTES, float(int(max_bytes)), f"max_bytes={max_bytes}"
+        if bpp is not None:
+            if not bpp > 0:
+                raise ValueError(f"bpp must be positive, not {bpp}")
+            return _core.RATE_BPP, float(bpp), f"bpp={bpp}"
+        if quality is None:
+            return _core.RATE_QUALITY, float(DEFAULT_QUALITY), f"quality={DEFAULT_QUALITY}"
+        if not 0 <= quality <= 100:
+            raise ValueError("quality must be in 0..100")
+        return _core.RATE_QUALITY, float(quality), f"quality={quality}"
 
     def _encode_fixed(self, face: np.ndarray, budget: int) -> bytes:
         """Regular fixed pooling (the paper's RFP ablation): one block size everywhere, the
@@ -184,53 +194,25 @@ class Codec:
                     return data
         raise BudgetError(f"budget of {budget} bytes is below this crop's minimum", budget)
 
-    def levels_for_budget(self, shape, budget: int):
-        """Level counts worth trying at this rate: the calibrated one nearest to it (in log
-        rate), or every candidate for a model without calibration."""
-        if not self.rate_levels:
-            return self.level_candidates
-        bpp = 8.0 * budget / (shape[0] * shape[1])
-        rates = np.log([r for r, _ in self.rate_levels])
-        nearest = int(np.argmin(np.abs(rates - np.log(max(bpp, 1e-6)))))
-        return (self.rate_levels[nearest][1],)
+    def _encoder_for(self, level_candidates) -> "_core.Encoder":
+        """The model's encoder restricted to these level counts (no rate table)."""
+        key = tuple(int(v) for v in level_candidates)
+        if key not in self._level_encoders:
+            p = self.encoder.params
+            self._level_encoders[key] = _core.Encoder(_core.write_encoder_params(
+                p["profile"], list(key), [], p["gray_share"], list(p["step_cost"]), p["prior_weight"]))
+        return self._level_encoders[key]
 
     def fast_choice(self, face: np.ndarray, budget: int, level_candidates=None):
-        """(mask, levels): per level count, the longest greedy prefix within budget; keep the
-        one with the least weighted pooling error."""
-        if level_candidates is None:
-            level_candidates = self.levels_for_budget(face.shape, budget)
-        shape = bitstream.mask_shape(face.shape[0], face.shape[1], self.profile_id)
-        weight, step_cost = search_weights(self._importance_for(shape), self.profile["block_sizes"],
-                                           self.profile["region"], self.importance_exponent,
-                                           self.cost_exponent)
-        if weight is None:
-            weight = np.ones(shape)
-        region_errors = RegionErrors(face, self.profile)
-        best = None
-        for levels in level_candidates:
-            errors = region_errors(levels)
-            sequence = greedy_sequence(errors, weight, step_cost)
-
-            def size_of(k: int) -> int:
-                return len(bitstream.encode_pooled(face, mask_from_sequence(shape, sequence, k),
-                                                   self.profile_id, levels))
-
-            costs = sequence_costs(sequence, self.profile["block_sizes"], self.profile["region"])
-            k = longest_fitting_prefix(size_of, len(sequence), budget, costs)
-            if k < 0:
-                continue
-            mask = mask_from_sequence(shape, sequence, k)
-            picked = np.take_along_axis(errors, mask[..., None].astype(np.int64), 2)[..., 0]
-            distortion = float((weight * picked).sum())
-            if best is None or distortion < best[0]:
-                best = (distortion, mask, levels)
-        if best is None and tuple(level_candidates) != self.level_candidates[:1]:
-            return self.fast_choice(face, budget, self.level_candidates[:1])  # coarsest levels
-        if best is None:
-            smallest = self.smallest_stream(face)
-            raise BudgetError(f"budget of {budget} bytes is below this crop's minimum of {smallest}",
-                              budget, smallest)
-        return best[1], best[2]
+        """(mask, levels) the fast mode picks for ``budget`` bytes (the core's search; with
+        ``level_candidates``, among those level counts only, without the rate table)."""
+        encoder = self.encoder if level_candidates is None else self._encoder_for(level_candidates)
+        status, data, size = encoder.encode(_check_face(face), _core.RATE_MAX_BYTES, float(budget))
+        if data is None:
+            raise BudgetError(f"budget of {budget} bytes is below this crop's minimum of {size}",
+                              budget, size)
+        _, mask, info = bitstream.decode_pooled(data, bitstream.MAX_PIXELS)
+        return mask, info["levels"]
 
     # -- decoding -------------------------------------------------------------------------
     @property

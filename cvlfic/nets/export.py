@@ -41,7 +41,8 @@ def export_onnx(decoder: RapDecoder, path: Path, opset: int = 17) -> None:
 
 
 def export_model(checkpoint: Path, out_dir: Path, extra: Optional[Dict] = None) -> Path:
-    """Write ``decoder.pt``, ``decoder.onnx`` and ``model.json`` from a trainer checkpoint."""
+    """Write ``decoder.pt``, ``decoder.onnx``, ``model.json`` and ``encoder.bin`` from a trainer
+    checkpoint."""
     state = torch.load(checkpoint, weights_only=False)
     config = state["config"]
     decoder = RapDecoder(config.widths, ycc=PROFILES[config.profile].ycc)
@@ -57,6 +58,8 @@ def export_model(checkpoint: Path, out_dir: Path, extra: Optional[Dict] = None) 
                  "losses": vars(config.loss)})
     meta.update(extra or {})
     meta_path.write_text(json.dumps(meta, indent=2) + "\n")
+    from cvlfic.lfic.encoder_params import write_encoder_file
+    write_encoder_file(out_dir, meta)  # the search's parameters (uncalibrated until calibration)
     return out_dir
 
 

@@ -17,13 +17,15 @@ from __future__ import annotations
 import itertools
 import json
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Dict, List, Optional, Sequence
 
 import numpy as np
 from tqdm import tqdm
 
-from cvlfic import bitstream
+from cvlfic import _core, bitstream
 from cvlfic.lfic.codec import Codec
+from cvlfic.lfic.encoder_params import encoder_params, write_encoder_file
 
 CALIBRATION_BPP = (0.04, 0.06, 0.08, 0.1, 0.13, 0.17, 0.22, 0.3, 0.4, 0.55, 0.75, 1.0)
 SEARCH_BPP = (0.06, 0.1, 0.2, 0.3)
@@ -37,12 +39,19 @@ class DistanceProbe:
         from cvlfic.recognition import FaceEmbedder
 
         self.codec = codec
+        # The search settings being calibrated; the codec's encoder is rebuilt from them.
+        search = codec.meta.get("mask_search", {})
+        self.search = SimpleNamespace(importance_exponent=float(search.get("importance_exponent", 1.0)),
+                                      cost_exponent=float(search.get("cost_exponent", 0.0)),
+                                      rate_levels=list(codec.rate_levels))
+        self._applied = None
         self.embedder = FaceEmbedder()
         self.crops = np.ascontiguousarray(crops)
         self.reference = self.embedder.embed_bgr(self.crops)
 
     def __call__(self, bpp: float, levels: Optional[int] = None) -> Optional[float]:
         """None when ``levels`` (if given) does not fit every crop at this rate."""
+        self._apply_search()
         budget = self.codec.budget_bytes(self.crops.shape[1:3], bpp, None, None)
         streams = []
         for crop in self.crops:
@@ -56,6 +65,20 @@ class DistanceProbe:
         decoded = self.codec.decode_batch(streams)
         return float(np.linalg.norm(self.embedder.embed_bgr(np.stack(decoded)) - self.reference,
                                     axis=1).mean())
+
+
+    def _apply_search(self) -> None:
+        s = self.search
+        key = (s.importance_exponent, s.cost_exponent, tuple(map(tuple, s.rate_levels)))
+        if key == self._applied:
+            return
+        codec, importance = self.codec, self.codec.meta.get("importance")
+        codec.encoder = _core.Encoder(encoder_params(
+            codec.profile_id, None if importance is None else np.asarray(importance, np.float32),
+            s.importance_exponent, s.cost_exponent, s.rate_levels, codec.level_candidates,
+            codec.gray_share()))
+        codec._level_encoders = {}
+        self._applied = key
 
 
 def calibrate_levels(probe: DistanceProbe, rates: Sequence[float] = CALIBRATION_BPP) -> Dict:
@@ -74,17 +97,16 @@ def calibrate_levels(probe: DistanceProbe, rates: Sequence[float] = CALIBRATION_
 
 
 def calibrate_search(probe: DistanceProbe, rates: Sequence[float] = SEARCH_BPP) -> Dict:
-    codec = probe.codec
     detail = {}
     best = None
     grid = list(itertools.product(*SEARCH_GRID.values()))
     for a, b in tqdm(grid, desc="calibrating mask search", unit="setting"):
-        codec.importance_exponent, codec.cost_exponent = a, b
+        probe.search.importance_exponent, probe.search.cost_exponent = a, b
         dist = float(np.mean([probe(bpp) for bpp in rates]))
         detail[f"importance^{a:g}, cost^{b:g}"] = dist
         if best is None or dist < best[0]:
             best = (dist, a, b)
-    codec.importance_exponent, codec.cost_exponent = best[1], best[2]
+    probe.search.importance_exponent, probe.search.cost_exponent = best[1], best[2]
     return {"mask_search": {"importance_exponent": best[1], "cost_exponent": best[2]},
             "mask_search_detail": detail, "mask_search_bpp": list(rates)}
 
@@ -93,7 +115,7 @@ def calibrate(model_dir: Path, crops: np.ndarray) -> Dict:
     codec = Codec(model_dir)
     probe = DistanceProbe(codec, crops)
     levels = calibrate_levels(probe, SEARCH_BPP)
-    codec.rate_levels = [tuple(p) for p in levels["rate_levels"]]
+    probe.search.rate_levels = [tuple(p) for p in levels["rate_levels"]]
     search = calibrate_search(probe)
     levels = calibrate_levels(probe)
     return {**search, **levels, "calibration_crops": int(len(crops))}
@@ -106,4 +128,5 @@ def store_calibration(model_dir: Path, crops: np.ndarray) -> Dict:
     meta.pop("rate_levels_crops", None)  # named calibration_crops now
     meta.update(result)
     path.write_text(json.dumps(meta, indent=2) + "\n")
+    write_encoder_file(model_dir, meta)  # what the core's encoder reads
     return result

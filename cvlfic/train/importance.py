@@ -52,4 +52,6 @@ def store_importance(model_dir: Path, crops: np.ndarray) -> np.ndarray:
     meta["importance"] = np.round(importance, 4).tolist()
     meta["importance_crops"] = int(len(crops))
     path.write_text(json.dumps(meta, indent=2) + "\n")
+    from cvlfic.lfic.encoder_params import write_encoder_file
+    write_encoder_file(model_dir, meta)
     return importance

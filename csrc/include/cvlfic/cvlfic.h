@@ -167,7 +167,35 @@ typedef struct cvlfic_encoder cvlfic_encoder;
 #define CVLFIC_RATE_QUALITY 2    /* rate = 0..100 on a fixed curve (cvlfic_bpp_for_quality); a
                                   * face too small for it gets its smallest stream */
 
+/* The fields of an encoder.bin. The prior weights (one per mask region of a crop whose mask
+ * grid is prior_height x prior_width; other crop sizes are searched without a prior) and the
+ * step costs are used as stored: the search ranks a refinement step of region r from block
+ * index s to s + 1 by weight[r] * (error(s) - error(s + 1)) / step_cost[s]. */
+#define CVLFIC_PARAMS_MAX_LEVELS 16
+#define CVLFIC_PARAMS_MAX_RATES 64
+#define CVLFIC_PARAMS_MAX_PRIOR_SIDE 64
+typedef struct cvlfic_encoder_params {
+    int profile;
+    int num_levels;                              /* level candidates, increasing; [0] the coarsest */
+    int levels[CVLFIC_PARAMS_MAX_LEVELS];
+    int num_rates;                               /* calibrated rates: bpp increasing */
+    double rate_bpp[CVLFIC_PARAMS_MAX_RATES];
+    int rate_levels[CVLFIC_PARAMS_MAX_RATES];    /* the level count used at that rate */
+    double gray_share;                           /* (0, 1] */
+    int num_steps;                               /* 0 (all steps cost 1) or num_sizes - 1 */
+    double step_cost[CVLFIC_MAX_SIZES - 1];
+    size_t prior_height, prior_width;            /* 0 x 0: no prior */
+    const double *prior_weight;                  /* prior_height * prior_width, row-major, >= 0 */
+} cvlfic_encoder_params;
+
+/* Write an encoder.bin for `params` (validated as cvlfic_encoder_create validates a file);
+ * *out_size = its size (also on CVLFIC_ERR_BUFFER_TOO_SMALL). */
+CVLFIC_API int cvlfic_encoder_params_write(const cvlfic_encoder_params *params, uint8_t *out, size_t capacity,
+                                           size_t *out_size);
+/* Parse and validate an encoder.bin (CVLFIC_ERR_PARAMS if it is not a valid one). */
 CVLFIC_API int cvlfic_encoder_create(const uint8_t *params, size_t size, cvlfic_encoder **out);
+/* The encoder's parameters; prior_weight points into the encoder (valid until it is freed). */
+CVLFIC_API int cvlfic_encoder_params_get(const cvlfic_encoder *encoder, cvlfic_encoder_params *out);
 CVLFIC_API void cvlfic_encoder_free(cvlfic_encoder *encoder);
 /* The profile the encoder's model decodes. */
 CVLFIC_API int cvlfic_encoder_profile(const cvlfic_encoder *encoder);
@@ -177,8 +205,8 @@ CVLFIC_API double cvlfic_bpp_for_quality(double quality);
 /* The byte budget of a face at a rate, as cvlfic_encode_face applies it. `channels` is 3
  * (BGR, rows of 3 * width bytes at least) or 1 (gray). A BGR face whose three channels are
  * equal is coded as gray, as is a 1-channel face; a bpp or quality rate gives a gray face the
- * model's gray share of the budget. On CVLFIC_ERR_BUDGET *budget is the face's smallest
- * stream (a cap below it cannot be met). */
+ * model's gray share of the budget. A quality rate never goes below the face's smallest
+ * stream; a cap (bytes, bpp) may: cvlfic_encode_face then fails with CVLFIC_ERR_BUDGET. */
 CVLFIC_API int cvlfic_encoder_budget(const cvlfic_encoder *encoder, const uint8_t *img, size_t height,
                                      size_t width, size_t stride, int channels, int rate_kind,
                                      double rate, size_t *budget);
@@ -194,13 +222,33 @@ CVLFIC_API int cvlfic_encode_face(const cvlfic_encoder *encoder, const uint8_t *
  *
  * `landmarks`: 5 (x, y) points in image pixels, in dlib's 5-point order (right eye outer
  * corner, right eye inner, left eye outer, left eye inner, nose base; "right" is the
- * subject's). The crop is `size` x `size` with the geometry of cvlfic.align_face (dlib's
- * face chip, padding 0.25; 112 is the standard crop). */
+ * subject's), from any detector. Pixel centres are at integer coordinates.
+ *
+ * "The same crop" as cvlfic.align_face (dlib's get_face_chip, padding 0.25; 112 is the
+ * standard crop) means byte-identical: the points are rounded to whole pixels (ties to
+ * even, as align_face does), fitted to dlib's 5-point reference face by least squares, and
+ * the chip is sampled as dlib's extract_image_chip does (bilinear, values truncated, 0
+ * outside the image; below half the face's size from its 2:1 pyramid). Measured identical
+ * on 597 of 597 LFW faces at 112 (bench/core/align_match.py) and on 3000 random cases
+ * (sizes 2-300, rotated, rescaled, shifted off the image, gray, random points); OpenCV's
+ * warpAffine with the same transform differs by 0.50 grey levels on average.
+ *
+ * Both functions return CVLFIC_ERR_ARGUMENT for a NULL pointer, `size` outside
+ * [2, 8192], a landmark that is NaN, infinite or beyond +-2^20 pixels, and degenerate
+ * landmarks (all, or nearly all, at one point: a crop that would cover at most one image
+ * pixel). The time is linear in size * size, plus, when the crop is more than 2x smaller
+ * than the face, the source area it covers (its pyramid, which is also the only memory
+ * taken: at most a third of that area's bytes). */
 
-/* The 2 x 3 similarity (row-major) that maps image coordinates to crop coordinates. */
+/* The 2 x 3 similarity (row-major) that maps image coordinates (x, y) to crop coordinates:
+ * u = t[0] x + t[1] y + t[2], v = t[3] x + t[4] y + t[5]; crop pixel (u, v) shows the image
+ * at the inverse-mapped point. */
 CVLFIC_API int cvlfic_align_transform(const float landmarks[10], size_t size, double transform[6]);
-/* Warp the face to the crop: `img` height x width, `channels` 1 or 3, rows `stride` bytes
- * apart; `out` size x size x channels, rows `out_stride` bytes apart. */
+/* Warp the face to the crop: `img` height x width (each <= CVLFIC_MAX_SIDE, at most
+ * CVLFIC_MAX_PIXELS), `channels` 1 or 3 (any channel order; each is sampled alike), rows
+ * `stride` >= width * channels bytes apart; `out` size x size x channels, rows
+ * `out_stride` >= size * channels bytes apart (the bytes past size * channels are left
+ * as they are). `img` and `out` must not overlap. */
 CVLFIC_API int cvlfic_align_face(const uint8_t *img, size_t height, size_t width, size_t stride,
                                  int channels, const float landmarks[10], size_t size, uint8_t *out,
                                  size_t out_stride);

@@ -1,0 +1,71 @@
+"""The fast mode's mask search as the numpy implementation before the core's
+(``cvlfic_encode_face``) ran it: float32 region errors from rounded block means, the same
+greedy order and prefix search. Kept only so that ``search_parity.py`` can compare the two
+on LFW; nothing in the package uses it."""
+from __future__ import annotations
+
+import numpy as np
+
+from cvlfic import bitstream
+
+PLANE_WEIGHTS = np.array([1.0, 0.5, 0.5], np.float32)
+
+
+def _planes(bgr, ycc):
+    x = bgr.astype(np.int32)
+    if not ycc:
+        return x.astype(np.float32)
+    b, g, r = x[..., 0], x[..., 1], x[..., 2]
+    y = (77 * r + 150 * g + 29 * b + 128) >> 8
+    cb = ((-43 * r - 85 * g + 128 * b + 128) >> 8) + 128
+    cr = ((128 * r - 107 * g - 21 * b + 128) >> 8) + 128
+    return np.clip(np.stack([y, cb, cr], -1), 0, 255).astype(np.float32)
+
+
+def region_errors(bgr, profile, levels):
+    region, sizes = profile["region"], profile["block_sizes"]
+    planes = _planes(bgr, profile["planes"] == "YCbCr")
+    h, w = planes.shape[:2]
+    mh, mw = -(-h // region), -(-w // region)
+    planes = np.pad(planes, ((0, mh * region - h), (0, mw * region - w), (0, 0)), mode="edge")
+    step = 255.0 / (levels - 1)
+    out = np.zeros((mh, mw, len(sizes[0])), np.float32)
+    for index in range(len(sizes[0])):
+        for c in range(3):
+            block = sizes[c][index]
+            x = planes[..., c].reshape(mh * region // block, block, mw * region // block, block)
+            s1, s2 = x.sum((1, 3)), (x * x).sum((1, 3))
+            n = block * block
+            q = np.round(np.round(s1 / n) / step) * step
+            err = s2 - 2.0 * q * s1 + n * q * q
+            per = region // block
+            out[..., index] += PLANE_WEIGHTS[c] * err.reshape(mh, per, mw, per).sum((1, 3))
+    return out
+
+
+def encode(face, params, budget):
+    """The previous fast mode's stream (None when nothing fits), with the encoder's params."""
+    import search_reference as ref  # tests/lfic: the prefix search and greedy order are unchanged
+
+    profile = bitstream.profile_info(params["profile"])
+    shape = bitstream.mask_shape(face.shape[0], face.shape[1], params["profile"])
+    prior = params["prior_weight"]
+    weight = prior if prior is not None and prior.shape == tuple(shape) else np.ones(shape)
+    rates = np.log([r for r, _ in params["rate_levels"]])
+    bpp = 8.0 * budget / (face.shape[0] * face.shape[1])
+    candidates = [params["rate_levels"][int(np.argmin(np.abs(rates - np.log(max(bpp, 1e-6)))))][1]]
+    for attempt in (candidates, list(params["level_candidates"][:1])):
+        for levels in attempt:
+            errors = region_errors(face, profile, levels).astype(np.float64)
+            sequence = ref.greedy_sequence(errors, weight, params["step_cost"])
+
+            def size_of(k):
+                return len(bitstream.encode_pooled(face, ref.mask_from_sequence(shape, sequence, k),
+                                                   params["profile"], levels))
+
+            k = ref.longest_fitting_prefix(size_of, len(sequence), budget,
+                                           ref.sequence_costs(sequence, profile))
+            if k >= 0:
+                return bitstream.encode_pooled(face, ref.mask_from_sequence(shape, sequence, k),
+                                               params["profile"], levels)
+    return None

@@ -1,0 +1,148 @@
+"""A numpy restatement of the core's fast mask search (csrc/src/search.cpp), for the tests
+only: the core's streams must be byte-identical to what this gives with the core's plain
+``encode_pooled`` as the coder. It reads the encoder parameters from the core (the one parser)."""
+from __future__ import annotations
+
+import numpy as np
+
+from cvlfic import bitstream
+
+
+def _planes(bgr: np.ndarray, profile: dict) -> np.ndarray:
+    x = bgr.astype(np.int64)
+    if profile["planes"] != "YCbCr":
+        return x
+    b, g, r = x[..., 0], x[..., 1], x[..., 2]
+    y = (77 * r + 150 * g + 29 * b + 128) >> 8
+    cb = ((-43 * r - 85 * g + 128 * b + 128) >> 8) + 128
+    cr = ((128 * r - 107 * g - 21 * b + 128) >> 8) + 128
+    return np.clip(np.stack([y, cb, cr], -1), 0, 255)
+
+
+def _quantized(means: np.ndarray, levels: int) -> np.ndarray:
+    q = (means * (levels - 1) + 127) // 255
+    return (q * 255 + (levels - 1) // 2) // (levels - 1)
+
+
+def region_errors(bgr: np.ndarray, profile: dict, levels: int) -> np.ndarray:
+    """int64 Mh x Mw x n_sizes: weighted squared error of each region at each block index, as
+    the core pools (rounded means) and quantizes; the luma class counts twice."""
+    region = profile["region"]
+    planes = _planes(bgr, profile)
+    h, w = planes.shape[:2]
+    mh, mw = -(-h // region), -(-w // region)
+    planes = np.pad(planes, ((0, mh * region - h), (0, mw * region - w), (0, 0)), mode="edge")
+    n_sizes = len(profile["block_sizes"][0])
+    # The luma plane (YCbCr) or green (BGR: the reference plane of profile rgb8) counts twice.
+    weights = [2, 1, 1] if profile["planes"] == "YCbCr" else [1, 2, 1]
+    out = np.zeros((mh, mw, n_sizes), np.int64)
+    for s in range(n_sizes):
+        for c in range(3):
+            n = profile["block_sizes"][c][s]
+            x = planes[..., c].reshape(mh * region // n, n, mw * region // n, n)
+            s1, s2 = x.sum((1, 3)), (x * x).sum((1, 3))
+            d = _quantized((s1 + n * n // 2) // (n * n), levels)
+            err = s2 - 2 * d * s1 + n * n * d * d
+            per = region // n
+            out[..., s] += weights[c] * err.reshape(mh, per, mw, per).sum((1, 3))
+    return out
+
+
+def greedy_sequence(errors: np.ndarray, weight: np.ndarray, step_cost) -> np.ndarray:
+    mh, mw, n = errors.shape
+    flat = errors.reshape(mh * mw, n).astype(np.float64)
+    gains = weight.reshape(-1)[:, None] * (flat[:, :-1] - flat[:, 1:])
+    if len(step_cost):
+        gains = gains / np.asarray(step_cost, np.float64)[None, :]
+    gains = np.minimum.accumulate(gains, axis=1)
+    return np.argsort(-gains.reshape(-1), kind="stable") // (n - 1)
+
+
+def sequence_costs(sequence, profile: dict) -> np.ndarray:
+    region = profile["region"]
+    per_level = np.array([sum((region // sizes[i]) ** 2 for sizes in profile["block_sizes"])
+                          for i in range(len(profile["block_sizes"][0]))], np.int64)
+    seen = {}
+    costs = [0]
+    for r in sequence:
+        s = seen.get(int(r), 0)
+        seen[int(r)] = s + 1
+        costs.append(costs[-1] + int(per_level[s + 1] - per_level[s]))
+    return np.array(costs, np.int64)
+
+
+def mask_from_sequence(shape, sequence, k: int) -> np.ndarray:
+    mask = np.zeros(shape[0] * shape[1], np.uint8)
+    np.add.at(mask, np.asarray(sequence[:k], np.int64), 1)
+    return mask.reshape(shape)
+
+
+def longest_fitting_prefix(size_of, total: int, budget: int, cost: np.ndarray) -> int:
+    if size_of(0) > budget:
+        return -1
+    lo, hi = 0, total + 1
+    sizes = {0: size_of(0)}
+    bisect_next = False
+    while hi - lo > 1:
+        width = hi - lo
+        if bisect_next:
+            mid = (lo + hi) // 2
+        elif hi > total:
+            mid = total
+        else:
+            span = sizes[hi] - sizes[lo]
+            target = float(cost[lo]) + (budget - sizes[lo]) / max(span, 1) * float(cost[hi] - cost[lo])
+            mid = int(np.clip(np.searchsorted(cost, target, side="right") - 1, lo + 1, hi - 1))
+        sizes[mid] = size_of(mid)
+        if sizes[mid] <= budget:
+            lo = mid
+        else:
+            hi = mid
+        bisect_next = not bisect_next and 2 * (hi - lo) > width
+    return lo
+
+
+def levels_for_budget(params: dict, shape, budget: int):
+    if not params["rate_levels"]:
+        return tuple(params["level_candidates"])
+    bpp = max(8.0 * budget / (shape[0] * shape[1]), 1e-6)
+    distance = [max(r / bpp, bpp / r) for r, _ in params["rate_levels"]]
+    return (params["rate_levels"][int(np.argmin(distance))][1],)
+
+
+def search(face: np.ndarray, params: dict, budget: int, candidates=None):
+    """(mask, levels) of the fast mode, or None when nothing fits."""
+    profile = bitstream.profile_info(params["profile"])
+    shape = bitstream.mask_shape(face.shape[0], face.shape[1], params["profile"])
+    prior = params["prior_weight"]
+    weight = prior if prior is not None and prior.shape == tuple(shape) else np.ones(shape)
+    if candidates is None:
+        candidates = levels_for_budget(params, face.shape, budget)
+    best = None
+    for levels in candidates:
+        errors = region_errors(face, profile, levels)
+        sequence = greedy_sequence(errors, weight, params["step_cost"])
+
+        def size_of(k: int) -> int:
+            mask = mask_from_sequence(shape, sequence, k)
+            return len(bitstream.encode_pooled(face, mask, params["profile"], levels))
+
+        k = longest_fitting_prefix(size_of, len(sequence), budget, sequence_costs(sequence, profile))
+        if k < 0:
+            continue
+        mask = mask_from_sequence(shape, sequence, k)
+        picked = np.take_along_axis(errors, mask[..., None].astype(np.int64), 2)[..., 0]
+        distortion = float(np.cumsum((weight * picked).reshape(-1))[-1])  # in raster order
+        if best is None or distortion < best[0]:
+            best = (distortion, mask, levels)
+    if best is None and tuple(candidates) != tuple(params["level_candidates"][:1]):
+        return search(face, params, budget, params["level_candidates"][:1])
+    return None if best is None else (best[1], best[2])
+
+
+def encode(face: np.ndarray, params: dict, budget: int) -> bytes:
+    """The fast mode's stream of a BGR face within ``budget`` bytes (None when nothing fits)."""
+    choice = search(face, params, budget)
+    if choice is None:
+        return None
+    return bitstream.encode_pooled(face, choice[0], params["profile"], choice[1])
