@@ -43,9 +43,36 @@ def region_errors(bgr, profile, levels):
     return out
 
 
+def longest_fitting_prefix(size_of, total, budget, cost):
+    """The previous prefix search: the full sequence first, then interpolation on the cost
+    proxy with a bisection after any step that does not halve the bracket."""
+    if size_of(0) > budget:
+        return -1
+    lo, hi = 0, total + 1
+    sizes = {0: size_of(0)}
+    bisect_next = False
+    while hi - lo > 1:
+        width = hi - lo
+        if bisect_next:
+            mid = (lo + hi) // 2
+        elif hi > total:
+            mid = total
+        else:
+            span = sizes[hi] - sizes[lo]
+            target = float(cost[lo]) + (budget - sizes[lo]) / max(span, 1) * float(cost[hi] - cost[lo])
+            mid = int(np.clip(np.searchsorted(cost, target, side="right") - 1, lo + 1, hi - 1))
+        sizes[mid] = size_of(mid)
+        if sizes[mid] <= budget:
+            lo = mid
+        else:
+            hi = mid
+        bisect_next = not bisect_next and 2 * (hi - lo) > width
+    return lo
+
+
 def encode(face, params, budget):
     """The previous fast mode's stream (None when nothing fits), with the encoder's params."""
-    import search_reference as ref  # tests/lfic: the prefix search and greedy order are unchanged
+    import search_reference as ref  # tests/lfic: the greedy order and its costs are unchanged
 
     profile = bitstream.profile_info(params["profile"])
     shape = bitstream.mask_shape(face.shape[0], face.shape[1], params["profile"])
@@ -63,8 +90,7 @@ def encode(face, params, budget):
                 return len(bitstream.encode_pooled(face, ref.mask_from_sequence(shape, sequence, k),
                                                    params["profile"], levels))
 
-            k = ref.longest_fitting_prefix(size_of, len(sequence), budget,
-                                           ref.sequence_costs(sequence, profile))
+            k = longest_fitting_prefix(size_of, len(sequence), budget, ref.sequence_costs(sequence, profile))
             if k >= 0:
                 return bitstream.encode_pooled(face, ref.mask_from_sequence(shape, sequence, k),
                                                params["profile"], levels)

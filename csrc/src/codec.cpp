@@ -8,22 +8,25 @@ namespace {
 
 constexpr int kMaxBlocksPerRegion = 64;  // (16 / 2)^2 in ycc16
 
-// Regions in raster order; in each region the planes in the profile's coding order; in each
+// The blocks of one region (mask index s): the planes in the profile's coding order; in each
 // plane the blocks in raster order.
 template <class F>
-void for_each_block(const Layout &l, const uint8_t *mask, F &&visit) {
+void for_each_block_of(const Layout &l, size_t rx, size_t ry, int s, F &&visit) {
     const Profile &prof = *l.profile;
     const size_t region = static_cast<size_t>(prof.region);
+    for (const int p : prof.order) {
+        const size_t n = static_cast<size_t>(prof.sizes[p][s]);
+        int k = 0;  // block index inside the region
+        for (size_t by = 0; by < region; by += n)
+            for (size_t bx = 0; bx < region; bx += n) visit(p, s, k++, rx * region + bx, ry * region + by, n);
+    }
+}
+
+// Regions in raster order.
+template <class F>
+void for_each_block(const Layout &l, const uint8_t *mask, F &&visit) {
     for (size_t ry = 0; ry < l.mask_h; ++ry)
-        for (size_t rx = 0; rx < l.mask_w; ++rx) {
-            const int s = mask[ry * l.mask_w + rx];
-            for (const int p : prof.order) {
-                const size_t n = static_cast<size_t>(prof.sizes[p][s]);
-                int k = 0;  // block index inside the region
-                for (size_t by = 0; by < region; by += n)
-                    for (size_t bx = 0; bx < region; bx += n) visit(p, s, k++, rx * region + bx, ry * region + by, n);
-            }
-        }
+        for (size_t rx = 0; rx < l.mask_w; ++rx) for_each_block_of(l, rx, ry, mask[ry * l.mask_w + rx], visit);
 }
 
 // Block sides are powers of two: means are shifts.
@@ -101,37 +104,56 @@ void code_mask(const Layout &l, Bin &bin, Contexts &c, uint8_t *mask, bool conte
         }
 }
 
-// The block loop shared by encoder (q given), decoder (q == nullptr) and meter.
+// One block: prediction from the reconstructed pixels left of and above it, its residual
+// coded (encoder: q given; decoder: have_q false), its reconstruction filled. Shared by
+// encoder, decoder, meter and the search's decision log. `ref_residual` carries the
+// reference plane's residuals of this region to the later planes (cross-plane profiles).
 template <class Bin>
-void code_blocks(const Layout &l, const uint8_t *mask, const uint8_t *q, Bin &bin, Contexts &c,
-                 const ModelOptions &opt, Planes &rec, std::vector<uint8_t> *residuals) {
+int code_block(const Layout &l, int p, int s, int k, size_t x0, size_t y0, size_t n, int q, Bin &bin, Contexts &c,
+               const ModelOptions &opt, Planes &rec, int *ref_residual) {
     const int levels = l.levels;
     const Quantizer &qz = *l.quant;
     const Profile &prof = *l.profile;
     const int ref = prof.order[0];
-    const bool cross = prof.cross_plane && opt.v1_prediction;
-    int ref_residual[kMaxBlocksPerRegion];  // of the reference plane, current region
-    size_t i = 0;
-    for_each_block(l, mask, [&](int p, int s, int k, size_t x0, size_t y0, size_t n) {
-        uint8_t *plane = rec.plane(p);
-        const Prediction pr = predict(plane, rec.w, x0, y0, n, qz, opt.v1_prediction);
-        int qpred = qz.q[pr.value];
-        int act = opt.contexts ? pr.activity : 0;
-        if (cross && p != ref) {
-            // Cross-plane (profiles whose planes share block sizes): the co-located block of
-            // the reference plane is already coded and its residual tends to recur here, so
-            // it is added to the prediction and raises the activity context.
-            const int r0 = ref_residual[k];
-            qpred = std::min(levels - 1, std::max(0, qpred + r0));
-            if (opt.contexts) act = std::min(Contexts::kActivity - 1, act + std::abs(r0));
-        }
-        const int cls = opt.contexts ? prof.plane_class[p] : 0;
-        const int size = opt.contexts ? s : 0;
-        const int value = code_residual(bin, c, cls, size, act, q ? q[i++] : 0, qpred, levels);
-        if (p == ref) ref_residual[k] = value - qpred;  // k: raster index inside the region
-        if (residuals) residuals->push_back(static_cast<uint8_t>(value - qpred));
-        fill(plane, rec.w, x0, y0, n, qz.d[value]);
+    uint8_t *plane = rec.plane(p);
+    const Prediction pr = predict(plane, rec.w, x0, y0, n, qz, opt.v1_prediction);
+    int qpred = qz.q[pr.value];
+    int act = opt.contexts ? pr.activity : 0;
+    if (prof.cross_plane && opt.v1_prediction && p != ref) {
+        // Cross-plane (profiles whose planes share block sizes): the co-located block of
+        // the reference plane is already coded and its residual tends to recur here, so
+        // it is added to the prediction and raises the activity context.
+        const int r0 = ref_residual[k];
+        qpred = std::min(levels - 1, std::max(0, qpred + r0));
+        if (opt.contexts) act = std::min(Contexts::kActivity - 1, act + std::abs(r0));
+    }
+    const int cls = opt.contexts ? prof.plane_class[p] : 0;
+    const int size = opt.contexts ? s : 0;
+    const int value = code_residual(bin, c, cls, size, act, q, qpred, levels);
+    if (p == ref) ref_residual[k] = value - qpred;  // k: raster index inside the region
+    fill(plane, rec.w, x0, y0, n, qz.d[value]);
+    return value - qpred;
+}
+
+// One region's blocks (encoder: q read from q[*qi] on; decoder: q == nullptr).
+template <class Bin>
+void code_region(const Layout &l, size_t rx, size_t ry, int s, const uint8_t *q, size_t *qi, Bin &bin, Contexts &c,
+                 const ModelOptions &opt, Planes &rec, std::vector<uint8_t> *residuals) {
+    int ref_residual[kMaxBlocksPerRegion];
+    for_each_block_of(l, rx, ry, s, [&](int p, int s_, int k, size_t x0, size_t y0, size_t n) {
+        const int r = code_block(l, p, s_, k, x0, y0, n, q ? q[(*qi)++] : 0, bin, c, opt, rec, ref_residual);
+        if (residuals) residuals->push_back(static_cast<uint8_t>(r));
     });
+}
+
+// The block loop: every region in raster order.
+template <class Bin>
+void code_blocks(const Layout &l, const uint8_t *mask, const uint8_t *q, Bin &bin, Contexts &c,
+                 const ModelOptions &opt, Planes &rec, std::vector<uint8_t> *residuals) {
+    size_t qi = 0;
+    for (size_t ry = 0; ry < l.mask_h; ++ry)
+        for (size_t rx = 0; rx < l.mask_w; ++rx)
+            code_region(l, rx, ry, mask[ry * l.mask_w + rx], q, &qi, bin, c, opt, rec, residuals);
 }
 
 // Counts the 0s and 1s of every context, for training the initial probabilities.
@@ -231,6 +253,157 @@ void count_decisions(const Layout &l, const uint8_t *mask, const std::vector<uin
     Planes rec;
     rec.resize(l.padded_w, l.padded_h);
     code_blocks(l, mask, q.data(), counter, *c, ModelOptions{}, rec, nullptr);
+}
+
+namespace {
+
+// Records the binary decisions of a region as (context index << 1 | bit); a bypass decision
+// has the index Contexts::kTotal. Which decisions a region makes depends on its values and
+// its neighbours' reconstruction, never on the adaptive probabilities.
+class DecisionLog {
+public:
+    DecisionLog(std::vector<uint16_t> &log, const Contexts &c) : log_(log), c_(c) {}
+    int code(Prob &prob, int bit) {
+        log_.push_back(static_cast<uint16_t>(c_.index_of(prob) << 1 | bit));
+        return bit;
+    }
+    int bypass(int bit) {
+        log_.push_back(static_cast<uint16_t>(Contexts::kTotal << 1 | bit));
+        return bit;
+    }
+
+private:
+    std::vector<uint16_t> &log_;
+    const Contexts &c_;
+};
+
+// The range coder's arithmetic without its bytes: how many BinEncoder would write.
+class ByteCounter {
+public:
+    void put(uint32_t p0, int bit) {
+        const uint32_t bound = (range_ >> 16) * p0;
+        if (bit) {
+            low_ += bound;
+            range_ -= bound;
+        } else {
+            range_ = bound;
+        }
+        low_ &= 0xFFFFFFFFu;  // a carry changes bytes already counted, not their number
+        while (range_ < (1u << 24)) {
+            ++bytes_;
+            low_ = (low_ << 8) & 0xFFFFFFFFu;
+            range_ <<= 8;
+        }
+    }
+    int code(Prob &prob, int bit) {
+        put(prob.p0(), bit);
+        prob.update(bit);
+        return bit;
+    }
+    int bypass(int bit) {
+        put(32768, bit);
+        return bit;
+    }
+    size_t finish() const {
+        int bytes = 0;
+        termination(low_, range_, bytes);
+        return bytes_ + static_cast<size_t>(bytes);
+    }
+
+private:
+    uint64_t low_ = 0;
+    uint32_t range_ = 0xFFFFFFFFu;
+    size_t bytes_ = 0;
+};
+
+// Codes logged decisions with the adaptive probabilities of `c`.
+template <class Bin>
+void replay(const uint16_t *log, size_t n, Contexts &c, Bin &bin) {
+    for (size_t i = 0; i < n; ++i) {
+        const int index = log[i] >> 1, bit = log[i] & 1;
+        if (index == Contexts::kTotal)
+            bin.bypass(bit);
+        else
+            bin.code(c.at(index), bit);
+    }
+}
+
+}  // namespace
+
+ProbeCoder::ProbeCoder(const Layout &layout, const std::vector<uint8_t> (&q_by_size)[CVLFIC_MAX_SIZES],
+                       const std::vector<size_t> (&q_at)[CVLFIC_MAX_SIZES])
+    : l_(layout),
+      initial_(std::make_unique<Contexts>(layout.profile->id, layout.levels, true)),
+      regions_(layout.mask_h * layout.mask_w),
+      q_by_size_(q_by_size),
+      q_at_(q_at),
+      filled_(regions_, 0xFF),
+      scratch_(std::make_unique<Contexts>(*initial_)),
+      slots_(regions_) {
+    rec_.resize(l_.padded_w, l_.padded_h);
+}
+
+ProbeCoder::~ProbeCoder() = default;
+
+int ProbeCoder::level(const uint8_t *mask, long rx, long ry) const {
+    if (rx < 0 || ry < 0 || rx >= static_cast<long>(l_.mask_w)) return kOutside;
+    return mask[static_cast<size_t>(ry) * l_.mask_w + static_cast<size_t>(rx)];
+}
+
+void ProbeCoder::fill_region(size_t r, int s) {
+    if (filled_[r] == s) return;
+    const size_t rx = r % l_.mask_w, ry = r / l_.mask_w;
+    const uint8_t *q = q_by_size_[s].data() + q_at_[s][r];
+    size_t i = 0;
+    for_each_block_of(l_, rx, ry, s, [&](int p, int, int, size_t x0, size_t y0, size_t n) {
+        fill(rec_.plane(p), rec_.w, x0, y0, n, l_.quant->d[q[i++]]);
+    });
+    filled_[r] = static_cast<uint8_t>(s);
+}
+
+// The decisions of region r at its level, with its left, above and above-left neighbours
+// at the levels of `mask`: modeled once, then looked up. (A block's decisions depend on the
+// neighbours only through the pixels its prediction reads, and never on the adaptive
+// probabilities.)
+ProbeCoder::Span ProbeCoder::decisions(const uint8_t *mask, size_t r) {
+    const long rx = static_cast<long>(r % l_.mask_w), ry = static_cast<long>(r / l_.mask_w);
+    const int s = mask[r], left = level(mask, rx - 1, ry), above = level(mask, rx, ry - 1),
+              corner = level(mask, rx - 1, ry - 1);
+    const uint16_t key = static_cast<uint16_t>(((s * 5 + left) * 5 + above) * 5 + corner);
+    for (const auto &entry : slots_[r])
+        if (entry.first == key) return spans_[entry.second];
+    if (left != kOutside) fill_region(r - 1, left);
+    if (above != kOutside) fill_region(r - l_.mask_w, above);
+    if (corner != kOutside) fill_region(r - l_.mask_w - 1, corner);
+    DecisionLog bin(pool_, *scratch_);
+    const size_t start = pool_.size();
+    size_t qi = q_at_[s][r];
+    code_region(l_, static_cast<size_t>(rx), static_cast<size_t>(ry), s, q_by_size_[s].data(), &qi, bin, *scratch_,
+                ModelOptions{}, rec_, nullptr);
+    filled_[r] = static_cast<uint8_t>(s);
+    slots_[r].push_back({key, static_cast<uint32_t>(spans_.size())});
+    spans_.push_back({start, pool_.size() - start});
+    return spans_.back();
+}
+
+size_t ProbeCoder::code(const uint8_t *mask, std::vector<uint8_t> *out) {
+    // Look up (or model) every region first: the pool may grow while modeling.
+    order_.clear();
+    for (size_t r = 0; r < regions_; ++r) order_.push_back(decisions(mask, r));
+    std::vector<uint8_t> m(mask, mask + regions_);
+    Contexts c = *initial_;
+    if (out) {
+        out->clear();
+        BinEncoder enc(*out);
+        code_mask(l_, enc, c, m.data(), true);
+        for (const Span &span : order_) replay(pool_.data() + span.start, span.count, c, enc);
+        enc.finish();
+        return out->size();
+    }
+    ByteCounter counter;
+    code_mask(l_, counter, c, m.data(), true);
+    for (const Span &span : order_) replay(pool_.data() + span.start, span.count, c, counter);
+    return counter.finish();
 }
 
 }  // namespace cvlfic

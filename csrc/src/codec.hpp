@@ -1,6 +1,8 @@
 // Pooling, prediction and coding of one image's mask and block values (the payload).
 #pragma once
 #include <cstdint>
+#include <memory>
+#include <utility>
 #include <vector>
 
 #include "model.hpp"
@@ -39,5 +41,42 @@ Analysis analyze_payload(const Layout &layout, const uint8_t *mask, const std::v
 // (counts[2 * context + bit]) met while coding this image.
 void count_decisions(const Layout &layout, const uint8_t *mask, const std::vector<uint8_t> &q,
                      std::vector<uint32_t> &counts);
+
+// Sizes (and payloads) of one image's streams under many masks, exactly as encode_payload
+// writes them. The binary decisions of a region depend only on its level and its left,
+// above and above-left neighbours' levels (not on the adaptive probabilities), so each such
+// combination is modeled once; a mask then costs one pass of the arithmetic over the logged
+// decisions. q_by_size[s] holds the quantized pooled values of every region at level s, in
+// coding order within each region, region r's starting at q_at[s][r].
+class ProbeCoder {
+public:
+    ProbeCoder(const Layout &layout, const std::vector<uint8_t> (&q_by_size)[CVLFIC_MAX_SIZES],
+               const std::vector<size_t> (&q_at)[CVLFIC_MAX_SIZES]);
+    ~ProbeCoder();
+    // Payload bytes of the image under `mask`; with `out`, also the payload itself.
+    size_t code(const uint8_t *mask, std::vector<uint8_t> *out = nullptr);
+
+private:
+    struct Span {
+        size_t start, count;
+    };
+    static constexpr int kOutside = 4;  // a neighbour beyond the image
+    int level(const uint8_t *mask, long rx, long ry) const;
+    void fill_region(size_t r, int s);
+    Span decisions(const uint8_t *mask, size_t r);
+
+    Layout l_;
+    std::unique_ptr<Contexts> initial_;
+    size_t regions_;
+    const std::vector<uint8_t> (&q_by_size_)[CVLFIC_MAX_SIZES];
+    const std::vector<size_t> (&q_at_)[CVLFIC_MAX_SIZES];
+    Planes rec_;
+    std::vector<uint8_t> filled_;        // level each region of rec_ holds (0xFF: none)
+    std::unique_ptr<Contexts> scratch_;  // contexts the modeling touches (never read back)
+    std::vector<std::vector<std::pair<uint16_t, uint32_t>>> slots_;  // per region: key -> spans_
+    std::vector<Span> spans_;
+    std::vector<uint16_t> pool_;         // decisions: context index << 1 | bit
+    std::vector<Span> order_;
+};
 
 }  // namespace cvlfic

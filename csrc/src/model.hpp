@@ -36,6 +36,7 @@ public:
     // [left][above] block-size index of the neighbouring regions (4 = outside), unary bin.
     Prob &mask(int left, int above, int bin) { return p_[kMask + (left * 5 + above) * 3 + bin]; }
     int index_of(const Prob &prob) const { return static_cast<int>(&prob - p_); }
+    Prob &at(int index) { return p_[index]; }
 
 private:
     Prob p_[kTotal];

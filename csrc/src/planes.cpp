@@ -5,15 +5,14 @@
 namespace cvlfic {
 namespace {
 
-// floor(x / 256) for any sign (>> on negative ints is implementation-defined before C++20).
-inline int floor_div256(int x) { return x >= 0 ? x / 256 : -((-x + 255) / 256); }
-inline uint8_t clamp8(int v) { return static_cast<uint8_t>(std::min(255, std::max(0, v))); }
 
-// JPEG full-range YCbCr, integer form of format v1.
+// JPEG full-range YCbCr, integer form of format v1: floor(x / 256) of each sum, the chroma
+// offset by 128. The chroma sums lie in [-32640, 32768], so adding 32768 (= 128 * 256) makes
+// them non-negative and the floor a shift that already includes the offset.
 inline void to_ycc(int b, int g, int r, uint8_t *y, uint8_t *cb, uint8_t *cr) {
-    *y = clamp8(floor_div256(77 * r + 150 * g + 29 * b + 128));
-    *cb = clamp8(floor_div256(-43 * r - 85 * g + 128 * b + 128) + 128);
-    *cr = clamp8(floor_div256(128 * r - 107 * g - 21 * b + 128) + 128);
+    *y = static_cast<uint8_t>((77 * r + 150 * g + 29 * b + 128) >> 8);
+    *cb = static_cast<uint8_t>(std::min(255, (-43 * r - 85 * g + 128 * b + 128 + 32768) >> 8));
+    *cr = static_cast<uint8_t>(std::min(255, (128 * r - 107 * g - 21 * b + 128 + 32768) >> 8));
 }
 
 }  // namespace
@@ -26,12 +25,11 @@ void load_planes(const Layout &layout, const uint8_t *img, size_t stride, Planes
     for (size_t y = 0; y < layout.height; ++y) {
         const uint8_t *src = img + y * stride;
         const size_t o = y * out.w;
-        for (size_t x = 0; x < layout.width; ++x, src += 3) {
-            if (ycc)
-                to_ycc(src[0], src[1], src[2], p0 + o + x, p1 + o + x, p2 + o + x);
-            else
-                p0[o + x] = src[0], p1[o + x] = src[1], p2[o + x] = src[2];
-        }
+        uint8_t *__restrict a = p0 + o, *__restrict b = p1 + o, *__restrict c = p2 + o;
+        if (ycc)
+            for (size_t x = 0; x < layout.width; ++x) to_ycc(src[3 * x], src[3 * x + 1], src[3 * x + 2], a + x, b + x, c + x);
+        else
+            for (size_t x = 0; x < layout.width; ++x) a[x] = src[3 * x], b[x] = src[3 * x + 1], c[x] = src[3 * x + 2];
         for (int p = 0; p < 3; ++p) {
             uint8_t *row = out.plane(p) + o;
             std::fill(row + layout.width, row + out.w, row[layout.width - 1]);

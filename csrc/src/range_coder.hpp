@@ -69,8 +69,7 @@ public:
         return bit;
     }
     void finish();
-
-private:
+    // One decision with probability p0 (of a 0, in 1/65536) without a context to adapt.
     void put(uint32_t p0, int bit) {
         const uint32_t bound = (range_ >> 16) * p0;
         if (bit) {
@@ -86,6 +85,8 @@ private:
             range_ <<= 8;
         }
     }
+
+private:
     void carry();
 
     std::vector<uint8_t> &out_;

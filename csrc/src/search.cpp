@@ -13,6 +13,9 @@ namespace cvlfic {
 namespace {
 
 constexpr double kLowestBpp = 0.03, kHighestBpp = 1.0;
+// The first extrapolation's bytes per coded value, as a share of the coarsest stream's: a
+// refined region's values cost less each (smoother residuals).
+constexpr double kFirstSlope = 0.7;
 
 int log2_side(int n) {
     int s = 0;
@@ -48,19 +51,21 @@ struct FaceEncoder::Choice {
 FaceEncoder::FaceEncoder(const EncoderParams &params, const FaceImage &face)
     : p_(params), height_(face.height), width_(face.width) {
     const size_t h = face.height, w = face.width;
-    bgr_.resize(3 * h * w);
-    if (face.channels == 1) {
+    const uint8_t *bgr = face.pixels;
+    size_t stride = face.stride;
+    if (face.channels == 1) {  // gray: three equal channels
         gray_ = true;
+        bgr_.resize(3 * h * w);
         for (size_t y = 0; y < h; ++y)
             for (size_t x = 0; x < w; ++x) {
                 const uint8_t v = face.pixels[y * face.stride + x];
                 uint8_t *o = &bgr_[3 * (y * w + x)];
                 o[0] = o[1] = o[2] = v;
             }
+        bgr = bgr_.data();
+        stride = 3 * w;
     } else {
-        for (size_t y = 0; y < h; ++y) std::copy(face.pixels + y * face.stride, face.pixels + y * face.stride + 3 * w,
-                                                 bgr_.begin() + static_cast<std::ptrdiff_t>(3 * y * w));
-        gray_ = channels_equal(bgr_.data(), h, w, 3 * w);
+        gray_ = channels_equal(bgr, h, w, stride);
     }
 
     // Block sums S1 and S2 of every block side of every plane: the smallest side from the
@@ -70,30 +75,43 @@ FaceEncoder::FaceEncoder(const EncoderParams &params, const FaceImage &face)
     mask_h_ = l.mask_h;
     mask_w_ = l.mask_w;
     Planes planes;
-    load_planes(l, bgr_.data(), 3 * w, planes);
+    load_planes(l, bgr, stride, planes);
     offset_.assign(3 * 8, 0);  // [plane * 8 + log2 side]
+    std::vector<uint32_t> t1, t2;
     for (int c = 0; c < 3; ++c) {
         int lo = 8, hi = 0;
         for (int s = 0; s < prof.num_sizes; ++s) {
             lo = std::min(lo, log2_side(prof.sizes[c][s]));
             hi = std::max(hi, log2_side(prof.sizes[c][s]));
         }
-        size_t n = size_t{1} << lo, gw = l.padded_w >> lo, gh = l.padded_h >> lo;
+        size_t gw = l.padded_w >> lo, gh = l.padded_h >> lo;
         size_t at = s1_.size();
         offset_[c * 8 + lo] = at;
         s1_.resize(at + gw * gh);
         s2_.resize(at + gw * gh);
+        // Sums of 2 x 2 blocks (every profile's blocks are at least 2 wide), then of the
+        // smallest block side of this plane.
         const uint8_t *src = planes.plane(c);
+        const size_t w2 = l.padded_w / 2, h2 = l.padded_h / 2;
+        t1.resize(w2 * h2);
+        t2.resize(w2 * h2);
+        for (size_t by = 0; by < h2; ++by) {
+            const uint8_t *r0 = src + 2 * by * planes.w, *r1 = r0 + planes.w;
+            for (size_t bx = 0; bx < w2; ++bx) {
+                const uint32_t a = r0[2 * bx], b = r0[2 * bx + 1], d = r1[2 * bx], e = r1[2 * bx + 1];
+                t1[by * w2 + bx] = a + b + d + e;
+                t2[by * w2 + bx] = a * a + b * b + d * d + e * e;
+            }
+        }
+        const size_t per = size_t{1} << (lo - 1);  // 2 x 2 blocks per side of the smallest block
         for (size_t by = 0; by < gh; ++by)
             for (size_t bx = 0; bx < gw; ++bx) {
                 uint64_t a = 0, b = 0;
-                for (size_t y = 0; y < n; ++y) {
-                    const uint8_t *row = src + (by * n + y) * planes.w + bx * n;
-                    for (size_t x = 0; x < n; ++x) {
-                        a += row[x];
-                        b += static_cast<uint64_t>(row[x]) * row[x];
+                for (size_t y = 0; y < per; ++y)
+                    for (size_t x = 0; x < per; ++x) {
+                        a += t1[(by * per + y) * w2 + bx * per + x];
+                        b += t2[(by * per + y) * w2 + bx * per + x];
                     }
-                }
                 s1_[at + by * gw + bx] = a;
                 s2_[at + by * gw + bx] = b;
             }
@@ -197,7 +215,7 @@ FaceEncoder::Choice FaceEncoder::search(const std::vector<int> &level_candidates
     std::vector<double> gain(regions * n_steps);
     std::vector<uint32_t> order(regions * n_steps), sequence(regions * n_steps);
     std::vector<int64_t> cost(sequence.size() + 1);
-    std::vector<uint8_t> mask(regions), q, payload, header;
+    std::vector<uint8_t> mask(regions), header;
     for (const int levels : level_candidates) {
         const Layout l = make_layout(prof, levels, height_, width_);
         const Quantizer &qz = *l.quant;
@@ -251,14 +269,13 @@ FaceEncoder::Choice FaceEncoder::search(const std::vector<int> &level_candidates
             cost[i + 1] = cost[i] + values[s + 1] - values[s];
         }
 
-        // Longest prefix of the sequence whose stream fits (size_of is almost monotonic in k).
-        auto size_of = [&](size_t k) -> size_t {
-            std::fill(mask.begin(), mask.end(), 0);
-            for (size_t i = 0; i < k; ++i) ++mask[sequence[i]];
-            q.clear();
+        // Pooled values of every region at every level, in coding order.
+        std::vector<uint8_t> q_by_size[CVLFIC_MAX_SIZES];
+        std::vector<size_t> q_at[CVLFIC_MAX_SIZES];
+        for (int s = 0; s < n_sizes; ++s)
             for (size_t ry = 0; ry < mask_h_; ++ry)
                 for (size_t rx = 0; rx < mask_w_; ++rx) {
-                    const int s = mask[ry * mask_w_ + rx];
+                    q_at[s].push_back(q_by_size[s].size());
                     for (const int c : prof.order) {
                         const int k2 = log2_side(prof.sizes[c][s]);
                         const size_t gw = l.padded_w >> k2, per = per_region >> k2;
@@ -266,51 +283,65 @@ FaceEncoder::Choice FaceEncoder::search(const std::vector<int> &level_candidates
                         const size_t base = offset_[c * 8 + k2] + ry * per * gw + rx * per;
                         for (size_t by = 0; by < per; ++by)
                             for (size_t bx = 0; bx < per; ++bx)
-                                q.push_back(qz.q[(s1_[base + by * gw + bx] + half) >> (2 * k2)]);
+                                q_by_size[s].push_back(qz.q[(s1_[base + by * gw + bx] + half) >> (2 * k2)]);
                     }
                 }
-            payload.clear();
-            encode_payload(l, mask.data(), q, payload);
-            return overhead + payload.size();
+        // Longest prefix of the sequence whose stream fits (size_of is almost monotonic in k).
+        ProbeCoder coder(l, q_by_size, q_at);
+        auto pool = [&](size_t k) {
+            std::fill(mask.begin(), mask.end(), 0);
+            for (size_t i = 0; i < k; ++i) ++mask[sequence[i]];
         };
         const size_t total = sequence.size();
         std::vector<long> sizes(total + 2, -1);
-        std::vector<uint8_t> fit_mask, fit_payload;
         auto probe = [&](size_t k) {
-            sizes[k] = static_cast<long>(size_of(k));
-            if (static_cast<size_t>(sizes[k]) <= budget) fit_mask = mask, fit_payload = payload;
+            pool(k);
+            sizes[k] = static_cast<long>(overhead + coder.code(mask.data()));
             return static_cast<size_t>(sizes[k]);
         };
         if (probe(0) > budget) continue;
-        size_t lo = 0, hi = total + 1;  // lo fits; hi is the first index known not to (or past the end)
+        // Until a prefix fails, extrapolate from the fitting side: the slope (bytes per coded
+        // value) of the last two fitting prefixes, at first a fraction of the coarsest
+        // stream's. Then interpolate inside the bracket, bisecting whenever an interpolation
+        // step fails to halve it.
+        size_t lo = 0, hi = total + 1, before = 0;  // lo fits; hi: first known not to (or past the end)
+        double slope = kFirstSlope * static_cast<double>(sizes[0] - static_cast<long>(overhead)) /
+                       static_cast<double>(values[0] * static_cast<int64_t>(regions));
         bool bisect_next = false;
-        std::vector<uint8_t> lo_mask = fit_mask, lo_payload = fit_payload;
+        auto at_cost = [&](double target) {  // searchsorted(cost, target, "right") - 1, inside the bracket
+            const long at = static_cast<long>(std::upper_bound(cost.begin(), cost.begin() + static_cast<long>(total + 1), target,
+                                                               [](double t, int64_t c) { return t < static_cast<double>(c); }) -
+                                              cost.begin()) - 1;
+            return static_cast<size_t>(std::min(std::max(at, static_cast<long>(lo + 1)), static_cast<long>(hi - 1)));
+        };
         while (hi - lo > 1) {
             const size_t width = hi - lo;
             size_t mid;
-            if (bisect_next) {
+            if (hi > total) {
+                mid = at_cost(static_cast<double>(cost[lo]) + static_cast<double>(static_cast<long>(budget) - sizes[lo]) / slope);
+            } else if (bisect_next) {
                 mid = (lo + hi) / 2;
-            } else if (hi > total) {
-                mid = total;  // the full sequence often fits at high rates: try it first
             } else {
                 const long span = sizes[hi] - sizes[lo];
-                const double target = static_cast<double>(cost[lo]) +
-                                      static_cast<double>(static_cast<long>(budget) - sizes[lo]) /
-                                          static_cast<double>(std::max(span, 1L)) * static_cast<double>(cost[hi] - cost[lo]);
-                // searchsorted(cost, target, side="right") - 1, kept inside the bracket
-                const long at = static_cast<long>(std::upper_bound(cost.begin(), cost.begin() + static_cast<long>(total + 1), target,
-                                                                   [](double t, int64_t c) { return t < static_cast<double>(c); }) -
-                                                  cost.begin()) - 1;
-                mid = static_cast<size_t>(std::min(std::max(at, static_cast<long>(lo + 1)), static_cast<long>(hi - 1)));
+                mid = at_cost(static_cast<double>(cost[lo]) + static_cast<double>(static_cast<long>(budget) - sizes[lo]) /
+                                                                  static_cast<double>(std::max(span, 1L)) *
+                                                                  static_cast<double>(cost[hi] - cost[lo]));
             }
             if (probe(mid) <= budget) {
+                if (sizes[mid] > sizes[lo] && cost[mid] > cost[lo])
+                    slope = static_cast<double>(sizes[mid] - sizes[lo]) / static_cast<double>(cost[mid] - cost[lo]);
+                before = lo;
                 lo = mid;
-                lo_mask = fit_mask, lo_payload = fit_payload;
             } else {
                 hi = mid;
             }
-            bisect_next = !bisect_next && 2 * (hi - lo) > width;
+            bisect_next = hi <= total && !bisect_next && 2 * (hi - lo) > width;
         }
+        (void)before;
+        pool(lo);
+        std::vector<uint8_t> lo_mask = mask, lo_payload;
+        if (overhead + coder.code(mask.data(), &lo_payload) != static_cast<size_t>(sizes[lo]))
+            fail(CVLFIC_ERR_INTERNAL);  // the counted size must be the written one
         double distortion = 0;
         for (size_t r = 0; r < regions; ++r)
             distortion += (prior ? p_.weight[r] : 1.0) * static_cast<double>(err[r * n_sizes + lo_mask[r]]);

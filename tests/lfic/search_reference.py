@@ -77,29 +77,50 @@ def mask_from_sequence(shape, sequence, k: int) -> np.ndarray:
     return mask.reshape(shape)
 
 
-def longest_fitting_prefix(size_of, total: int, budget: int, cost: np.ndarray) -> int:
-    if size_of(0) > budget:
+FIRST_SLOPE = 0.7  # kFirstSlope in search.cpp
+
+
+def longest_fitting_prefix(size_of, total: int, budget: int, cost: np.ndarray, first_slope: float) -> int:
+    """Largest k found with size_of(k) <= budget (-1 if k = 0 does not fit): extrapolation
+    from the fitting side until a prefix fails, then interpolation inside the bracket with a
+    bisection after any step that does not halve it. ``first_slope``: bytes per coded value
+    assumed before a second prefix fits."""
+    sizes = {0: size_of(0)}
+    if sizes[0] > budget:
         return -1
     lo, hi = 0, total + 1
-    sizes = {0: size_of(0)}
+    slope = first_slope
     bisect_next = False
+
+    def at_cost(target):
+        return int(np.clip(np.searchsorted(cost, target, side="right") - 1, lo + 1, hi - 1))
+
     while hi - lo > 1:
         width = hi - lo
-        if bisect_next:
+        if hi > total:
+            mid = at_cost(float(cost[lo]) + (budget - sizes[lo]) / slope)
+        elif bisect_next:
             mid = (lo + hi) // 2
-        elif hi > total:
-            mid = total
         else:
             span = sizes[hi] - sizes[lo]
-            target = float(cost[lo]) + (budget - sizes[lo]) / max(span, 1) * float(cost[hi] - cost[lo])
-            mid = int(np.clip(np.searchsorted(cost, target, side="right") - 1, lo + 1, hi - 1))
+            mid = at_cost(float(cost[lo]) + (budget - sizes[lo]) / max(span, 1) * float(cost[hi] - cost[lo]))
         sizes[mid] = size_of(mid)
         if sizes[mid] <= budget:
+            if sizes[mid] > sizes[lo] and cost[mid] > cost[lo]:
+                slope = (sizes[mid] - sizes[lo]) / float(cost[mid] - cost[lo])
             lo = mid
         else:
             hi = mid
-        bisect_next = not bisect_next and 2 * (hi - lo) > width
+        bisect_next = hi <= total and not bisect_next and 2 * (hi - lo) > width
     return lo
+
+
+def _leb128_len(v: int) -> int:
+    n = 1
+    while v >= 0x80:
+        v >>= 7
+        n += 1
+    return n
 
 
 def levels_for_budget(params: dict, shape, budget: int):
@@ -127,7 +148,12 @@ def search(face: np.ndarray, params: dict, budget: int, candidates=None):
             mask = mask_from_sequence(shape, sequence, k)
             return len(bitstream.encode_pooled(face, mask, params["profile"], levels))
 
-        k = longest_fitting_prefix(size_of, len(sequence), budget, sequence_costs(sequence, profile))
+        # Bytes per coded value of the coarsest stream's payload (header: 2 bytes and the
+        # sizes - 1 as LEB128; a CRC-16 at the end), times the first slope's share.
+        overhead = 2 + _leb128_len(face.shape[0] - 1) + _leb128_len(face.shape[1] - 1) + 2
+        values0 = sum((profile["region"] // sizes[0]) ** 2 for sizes in profile["block_sizes"])
+        first = FIRST_SLOPE * (size_of(0) - overhead) / (values0 * shape[0] * shape[1])
+        k = longest_fitting_prefix(size_of, len(sequence), budget, sequence_costs(sequence, profile), first)
         if k < 0:
             continue
         mask = mask_from_sequence(shape, sequence, k)
