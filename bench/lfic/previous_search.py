@@ -1,7 +1,7 @@
 """The fast mode's mask search as the numpy implementation before the core's
 (``cvlfic_encode_face``) ran it: float32 region errors from rounded block means, the same
-greedy order and prefix search. Kept only so that ``search_parity.py`` can compare the two
-on LFW; nothing in the package uses it."""
+greedy order, and the earlier prefix search (the full sequence first). Kept only so that
+``search_parity.py`` can compare the two on LFW; nothing in the package uses it."""
 from __future__ import annotations
 
 import numpy as np
