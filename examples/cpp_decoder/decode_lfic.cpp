@@ -2,6 +2,11 @@
 // reconstruction + region mask), then the learned decoder network restores the face.
 //
 //   cvlfic_decode_cpp MODEL IN.lfic OUT.ppm
+//   cvlfic_decode_cpp MODEL IN.ppm OUT.ppm ENCODER.bin BPP [OUT.lfic]
+//
+// The second form first encodes a face crop (binary PPM) with libcvlfic's face encoder
+// (cvlfic_encode_face on a model folder's encoder.bin: the stream cvlfic.encode writes), then
+// decodes it: encoder and decoder from the shared library, no Python.
 //
 // MODEL is a TorchScript export (`cvlfic export --format torchscript`, run by LibTorch) or,
 // in a build with TensorRT, a serialized engine (`cvlfic export --format tensorrt`, *.engine).
@@ -101,6 +106,39 @@ void write_ppm(const std::string &path, const std::vector<float> &bgr, const Inp
     out << "P6\n" << in.width << " " << in.height << "\n255\n";
     out.write(reinterpret_cast<const char *>(rgb.data()), static_cast<std::streamsize>(rgb.size()));
     if (!out) throw std::runtime_error("cannot write " + path);
+}
+
+// A binary PPM (P6, maxval 255) as packed BGR.
+std::vector<uint8_t> read_ppm_bgr(const std::string &path, size_t &height, size_t &width) {
+    std::ifstream in(path, std::ios::binary);
+    std::string magic;
+    int maxval = 0;
+    in >> magic >> width >> height >> maxval;
+    in.get();  // the single whitespace byte before the pixels
+    if (!in || magic != "P6" || maxval != 255 || width == 0 || height == 0 || width > 4096 || height > 4096)
+        throw std::runtime_error(path + ": not a binary 8-bit PPM of at most 4096 x 4096");
+    std::vector<uint8_t> bgr(height * width * 3);
+    in.read(reinterpret_cast<char *>(bgr.data()), static_cast<std::streamsize>(bgr.size()));
+    if (!in) throw std::runtime_error(path + ": truncated");
+    for (size_t i = 0; i < bgr.size(); i += 3) std::swap(bgr[i], bgr[i + 2]);  // RGB -> BGR
+    return bgr;
+}
+
+// Encodes a face with the model's encoder parameters at `bpp` bits per pixel.
+std::vector<uint8_t> encode_face(const std::string &face_path, const std::string &params_path, double bpp) {
+    size_t h = 0, w = 0;
+    const std::vector<uint8_t> bgr = read_ppm_bgr(face_path, h, w);
+    const std::vector<uint8_t> params = read_file(params_path);
+    cvlfic_encoder *encoder = nullptr;
+    check(cvlfic_encoder_create(params.data(), params.size(), &encoder), "encoder parameters");
+    std::unique_ptr<cvlfic_encoder, void (*)(cvlfic_encoder *)> owned(encoder, cvlfic_encoder_free);
+    std::vector<uint8_t> stream(cvlfic_encode_bound(h, w, cvlfic_encoder_profile(encoder)));
+    size_t size = 0;
+    check(cvlfic_encode_face(encoder, bgr.data(), h, w, 3 * w, 3, CVLFIC_RATE_BPP, bpp, stream.data(),
+                             stream.size(), &size),
+          "encode");
+    stream.resize(size);
+    return stream;
 }
 
 struct Runner {
@@ -217,21 +255,34 @@ std::unique_ptr<Runner> create_runner(const std::string &model) {
 }  // namespace
 
 int main(int argc, char **argv) {
-    if (argc != 4) {
+    if (argc != 4 && argc != 6 && argc != 7) {
         std::cerr << "usage: " << argv[0] << " MODEL IN.lfic OUT.ppm\n"
-                  << "  MODEL: decoder TorchScript (.pt) or TensorRT engine (.engine)\n";
+                  << "       " << argv[0] << " MODEL IN.ppm OUT.ppm ENCODER.bin BPP [OUT.lfic]\n"
+                  << "  MODEL: decoder TorchScript (.pt) or TensorRT engine (.engine)\n"
+                  << "  ENCODER.bin: the model folder's encoder parameters\n";
         return 2;
     }
     try {
         auto runner = create_runner(argv[1]);
-        Inputs in = prepare(read_file(argv[2]));
+        std::vector<uint8_t> stream;
+        if (argc == 4) {
+            stream = read_file(argv[2]);
+        } else {
+            stream = encode_face(argv[2], argv[4], std::stod(argv[5]));
+            if (argc == 7) {
+                std::ofstream out(argv[6], std::ios::binary);
+                out.write(reinterpret_cast<const char *>(stream.data()), static_cast<std::streamsize>(stream.size()));
+                if (!out) throw std::runtime_error(std::string("cannot write ") + argv[6]);
+            }
+        }
+        Inputs in = prepare(stream);
         const auto start = std::chrono::steady_clock::now();
         const auto bgr = runner->run(in);
         const std::chrono::duration<double, std::milli> took = std::chrono::steady_clock::now() - start;
         if (bgr.size() != 3 * in.padded_h * in.padded_w) throw std::runtime_error("unexpected output size");
         write_ppm(argv[3], bgr, in);
-        std::printf("%s: %zux%zu, cvlfic %s, %s network %.1f ms\n", argv[3], in.width, in.height,
-                    cvlfic_version(), runner->name(), took.count());
+        std::printf("%s: %zux%zu, %zu bytes, cvlfic %s, %s network %.1f ms\n", argv[3], in.width, in.height,
+                    stream.size(), cvlfic_version(), runner->name(), took.count());
     } catch (const std::exception &e) {
         std::cerr << "error: " << e.what() << "\n";
         return 1;

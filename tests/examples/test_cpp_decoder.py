@@ -70,6 +70,23 @@ def test_cpp_output_matches_python_decoder(program, torchscript, tmp_path, shape
     assert np.abs(decoded.astype(int) - expected).max() <= 2
 
 
+@pytest.mark.parametrize("bpp", [0.1, 0.3])
+def test_cpp_encodes_like_python_then_decodes(program, torchscript, tmp_path, bpp):
+    """Encoder and decoder from the shared library: the stream is the one cvlfic.encode
+    writes, the face the one cvlfic.decode restores."""
+    codec = Codec()
+    face = textured_face(112, 112, seed=int(bpp * 100))
+    source, image, stream = tmp_path / "face.ppm", tmp_path / "out.ppm", tmp_path / "face.lfic"
+    cv2.imwrite(str(source), face)
+    done = subprocess.run([str(program), str(torchscript), str(source), str(image),
+                           str(codec.model_dir / "encoder.bin"), str(bpp), str(stream)],
+                          capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr
+    assert stream.read_bytes() == codec.encode(face, bpp=bpp)
+    decoded = cv2.imread(str(image), cv2.IMREAD_COLOR)
+    assert np.abs(decoded.astype(int) - codec.decode(stream.read_bytes())).max() <= 2
+
+
 def test_cpp_reports_a_corrupt_stream(program, torchscript, tmp_path):
     data = bytearray(Codec().encode(textured_face(112, 112, 0), max_bytes=200))
     data[len(data) // 2] ^= 0x20
