@@ -25,7 +25,7 @@ class Face:
     score: float = 0.0
 
 
-def _dlib():
+def dlib_module():
     try:
         import dlib  # noqa: WPS433 (optional dependency)
     except ImportError:
@@ -35,12 +35,12 @@ def _dlib():
 
 @lru_cache(maxsize=None)
 def _hog_detector():
-    return _dlib().get_frontal_face_detector()
+    return dlib_module().get_frontal_face_detector()
 
 
 @lru_cache(maxsize=None)
 def _shape_predictor():
-    return _dlib().shape_predictor(str(dlib_model_path(SHAPE_PREDICTOR_5)))
+    return dlib_module().shape_predictor(str(dlib_model_path(SHAPE_PREDICTOR_5)))
 
 
 @lru_cache(maxsize=None)
@@ -54,12 +54,12 @@ def _haar_cascade():
 
 def available_detectors() -> List[str]:
     names = ["haar"]
-    if _dlib() is not None:
+    if dlib_module() is not None:
         names.insert(0, "hog")
     return names
 
 
-def _check_image(image: np.ndarray) -> np.ndarray:
+def check_image(image: np.ndarray) -> np.ndarray:
     if not isinstance(image, np.ndarray) or image.dtype != np.uint8:
         raise TypeError("image must be a numpy uint8 array")
     if image.ndim == 2:
@@ -71,7 +71,7 @@ def _check_image(image: np.ndarray) -> np.ndarray:
 
 def landmarks_for_box(rgb: np.ndarray, box: Tuple[int, int, int, int]) -> np.ndarray:
     """dlib's 5-point landmarks inside ``box`` of an RGB image, as a (5, 2) float array."""
-    dlib = _dlib()
+    dlib = dlib_module()
     if dlib is None:
         raise ImportError("landmarks need dlib (pip install 'cvlfic[face]')")
     shape = _shape_predictor()(rgb, dlib.rectangle(*[int(v) for v in box]))
@@ -87,13 +87,13 @@ def detect_faces(image: np.ndarray, detector: str = "auto", upsample: int = 0,
     detection (finds smaller faces, costs time). ``fallback_box``: used as the face box
     when nothing is found (for crops known to hold one centred face).
     """
-    image = _check_image(image)
+    image = check_image(image)
     if detector == "auto":
         detector = available_detectors()[0]
     rgb = np.ascontiguousarray(image[:, :, ::-1])
     boxes: List[Tuple[Tuple[int, int, int, int], float]] = []
     if detector == "hog":
-        if _dlib() is None:
+        if dlib_module() is None:
             raise ImportError("the hog detector needs dlib (pip install 'cvlfic[face]')")
         rects, scores, _ = _hog_detector().run(rgb, upsample, 0.0)
         boxes = [((r.left(), r.top(), r.right(), r.bottom()), float(s))
@@ -107,7 +107,7 @@ def detect_faces(image: np.ndarray, detector: str = "auto", upsample: int = 0,
     if not boxes and fallback_box is not None:
         boxes = [(tuple(int(v) for v in fallback_box), 0.0)]
     boxes.sort(key=lambda b: -(b[0][2] - b[0][0]) * (b[0][3] - b[0][1]))
-    if _dlib() is None:
+    if dlib_module() is None:
         return [Face(box, _box_landmarks(box), score) for box, score in boxes]
     return [Face(box, landmarks_for_box(rgb, box), score) for box, score in boxes]
 

@@ -2,21 +2,24 @@
 
 With dlib (the ``face`` extra) the 5 points come from dlib's predictor on the detected box
 and the crop from ``cvlfic.face.align_face``: exactly the standard crop. Without it, the
-points are estimated from BlazeFace's keypoints and the crop is cut by OpenCV with the same
-geometry. The constants were measured on LFW by ``bench/video/calibrate_landmarks.py``
-(results in ``bench/video/landmark_calibration.json``).
+points are estimated from BlazeFace's keypoints and the crop is cut by the C core
+(``cvlfic.face.align.align_face_points``), which gives dlib's chip byte for byte. The
+constants were measured on LFW by ``bench/video/calibrate_landmarks.py`` (results in
+``bench/video/landmark_calibration.json``).
 """
 from __future__ import annotations
 
 from typing import Tuple
 
-import cv2
 import numpy as np
 
 from cvlfic.face import STANDARD_SIZE, Face, align_face
-from cvlfic.face.detect import _dlib
+from cvlfic.face.align import align_face_points
+from cvlfic.face.detect import dlib_module
 
-# dlib's 5 points (its order) in the 112 px standard crop: where get_face_chip puts them.
+# dlib's 5 points (its order) in the 112 px standard crop: where get_face_chip puts them
+# on LFW on average (measured, paired with BlazeFace's below; the chip's own reference
+# points are in the C core).
 DLIB_TEMPLATE_112 = np.array([[82.372, 34.457], [66.687, 34.889], [27.264, 34.606],
                               [42.856, 34.964], [54.618, 64.911]], np.float32)
 # BlazeFace's right eye, left eye, nose tip and mouth centre in the same crop.
@@ -52,7 +55,7 @@ def hog_like_box(box: Tuple[float, float, float, float]) -> Tuple[int, int, int,
 
 
 def have_dlib_landmarks() -> bool:
-    if _dlib() is None:
+    if dlib_module() is None:
         return False
     try:
         from cvlfic.face.models import SHAPE_PREDICTOR_5, dlib_model_path
@@ -69,10 +72,8 @@ def landmarks_from_keypoints(keypoints: np.ndarray) -> np.ndarray:
 
 
 def standard_crop(bgr: np.ndarray, face: Face, size: int = STANDARD_SIZE) -> np.ndarray:
-    """The aligned standard crop: dlib's chip when dlib is installed, else OpenCV's warp of
-    the same geometry."""
-    if _dlib() is not None:
+    """The aligned standard crop: dlib's chip when dlib is installed, else the C core's copy
+    of it (the same bytes for the same landmarks; ``bench/core/align_match.py``)."""
+    if dlib_module() is not None:
         return align_face(bgr, face, size)
-    to_crop = similarity(face.landmarks, DLIB_TEMPLATE_112 * (size / STANDARD_SIZE))
-    return cv2.warpAffine(bgr, to_crop, (size, size), flags=cv2.INTER_LINEAR,
-                          borderMode=cv2.BORDER_CONSTANT)
+    return align_face_points(bgr, face.landmarks, size)

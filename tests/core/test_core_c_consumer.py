@@ -53,3 +53,50 @@ def test_pkg_config_build(tmp_path):
     subprocess.run([cc, str(SOURCE / "c_api_test.c"), "-o", str(exe), *flags,
                     f"-Wl,-rpath,{native.get_lib_dir()}"], check=True)
     assert subprocess.run([str(exe)], capture_output=True, text=True).returncode == 0
+
+
+# Aaron_Eckhart_0001 (LFW) and its dlib 5-point landmarks (detect_faces), fixed here so that
+# the test needs no dlib.
+LFW_FACE = ("Aaron_Eckhart", 1)
+LFW_LANDMARKS = [[154.0, 109.0], [138.0, 110.0], [99.0, 109.0], [114.0, 111.0], [126.0, 146.0]]
+
+
+def test_encode_face_example_without_python(build_dir, tmp_path):
+    """Image + landmarks -> aligned crop -> 0.2 bpp stream, in C: run with an empty PATH and
+    no Python in its libraries, then decoded here."""
+    import cv2
+    import numpy as np
+
+    import cvlfic
+    from cvlfic import datasets
+    from cvlfic.face.align import align_face_points
+    from cvlfic.lfic.model_files import find_model
+
+    if not datasets.has_data():
+        pytest.skip("shared LFW data not present")
+    exe = build_dir / "encode_face_example"
+    ldd = shutil.which("ldd")
+    if ldd:
+        libs = subprocess.run([ldd, str(exe)], check=True, capture_output=True, text=True).stdout
+        assert "libcvlfic" in libs and "python" not in libs.lower(), libs
+    image = cv2.imread(str(datasets.lfw_image_path(*LFW_FACE)))
+    h, w = image.shape[:2]
+    (tmp_path / "face.ppm").write_bytes(b"P6\n# LFW\n%d %d\n255\n" % (w, h) + image[:, :, ::-1].tobytes())
+    (tmp_path / "landmarks.txt").write_text(" ".join(f"{v:g}" for p in LFW_LANDMARKS for v in p) + "\n")
+    empty_bin = tmp_path / "bin"
+    empty_bin.mkdir()
+    encoder_bin = find_model("lfic_ycc16") / "encoder.bin"
+    run = subprocess.run([str(exe), "face.ppm", "landmarks.txt", str(encoder_bin), "face.cvl", "crop.ppm"],
+                         cwd=tmp_path, env={"PATH": str(empty_bin)}, capture_output=True, text=True)
+    assert run.returncode == 0, run.stderr
+    assert "bytes for 112x112" in run.stdout
+
+    crop = align_face_points(image, np.array(LFW_LANDMARKS, np.float32))
+    np.testing.assert_array_equal(cv2.imread(str(tmp_path / "crop.ppm")), crop)  # the same crop in C
+    stream = (tmp_path / "face.cvl").read_bytes()
+    assert len(stream) <= 0.2 * 112 * 112 / 8  # 313 bytes
+    assert stream == cvlfic.encode(crop, bpp=0.2)  # the same bytes as Python's fast mode
+    restored = cvlfic.decode(stream)
+    assert restored.shape == (112, 112, 3)
+    mse = np.mean((restored.astype(float) - crop.astype(float)) ** 2)
+    assert 10 * np.log10(255 ** 2 / mse) > 22  # measured 24.1 dB (lfic_ycc16, 313 bytes)

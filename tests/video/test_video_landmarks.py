@@ -36,7 +36,7 @@ def test_opencv_crop_matches_dlib_chip(monkeypatch):
     image = cv2.imread(str(datasets.lfw_image_path("Aaron_Eckhart", 1)))
     face = detect_faces(image, detector="hog")[0]
     reference = align_face(image, face).astype(int)
-    monkeypatch.setattr(landmarks, "_dlib", lambda: None)  # as if dlib were absent
+    monkeypatch.setattr(landmarks, "dlib_module", lambda: None)  # as if dlib were absent
     crop = landmarks.standard_crop(image, Face(face.box, face.landmarks, 1.0))
     assert crop.shape == (112, 112, 3)
     # Same geometry up to the template's calibration error: measured 1.6 grey levels here,
