@@ -2,11 +2,13 @@
 
 The wheel ships ``libcvlfic`` (the C API of the lossless core), its header ``cvlfic/cvlfic.h``,
 a pkg-config file and a CMake package (package ``cvlfic``, imported target ``cvlfic::cvlfic``)
-under ``cvlfic/_native``. The ``cvlfic-config`` command prints these folders:
+under ``cvlfic/_native``, and the GStreamer plugin ``libgstcvlfic`` where GStreamer's
+development files were present at build time. The ``cvlfic-config`` command prints these folders:
 
     cmake -S . -B build -Dcvlfic_DIR="$(cvlfic-config --cmake-dir)"
     export PKG_CONFIG_PATH="$(cvlfic-config --pkgconfig-dir)"
     cc app.c -o app $(pkg-config --cflags --libs cvlfic)
+    export GST_PLUGIN_PATH="$(cvlfic-config --gst-plugin-dir)"   # cvlficfaceenc (GStreamer)
 
 ``cvlfic-config`` is an installed script, so it always answers for the installed package,
 whatever the working directory. ``python -c "import cvlfic.native"`` and ``python -m
@@ -61,6 +63,11 @@ def get_header() -> Path:
     return get_include() / "cvlfic" / "cvlfic.h"
 
 
+def get_gst_plugin_dir() -> Path:
+    """Folder of the GStreamer plugin ``libgstcvlfic``, for ``GST_PLUGIN_PATH`` (docs/gstreamer.md)."""
+    return get_lib_dir() / "gstreamer-1.0"
+
+
 # option -> (function, a file that must exist there)
 _QUERIES = {
     "--prefix": (get_root, "include/cvlfic/cvlfic.h"),
@@ -69,7 +76,13 @@ _QUERIES = {
     "--library": (get_library_path, None),
     "--pkgconfig-dir": (get_pkgconfig_dir, "cvlfic.pc"),
     "--cmake-dir": (get_cmake_dir, "cvlficConfig.cmake"),
+    "--gst-plugin-dir": (get_gst_plugin_dir, "libgstcvlfic.so"),
 }
+# why a file can be missing, where reinstalling alone does not help
+_MISSING = {"--gst-plugin-dir": "the GStreamer plugin is built only when pkg-config finds GStreamer's "
+                                "development files at install time (Debian: apt-get install pkg-config "
+                                "libgstreamer1.0-dev libgstreamer-plugins-base1.0-dev); install them, then "
+                                "reinstall cvlfic (pip install .)"}
 
 
 def main(argv: Optional[List[str]] = None) -> int:
@@ -93,7 +106,8 @@ def main(argv: Optional[List[str]] = None) -> int:
             function, expected = _QUERIES[option]
             path = function()
             if expected and not (path / expected).exists():
-                raise FileNotFoundError(f"{path / expected} is missing: reinstall cvlfic (pip install .)")
+                hint = _MISSING.get(option, "reinstall cvlfic (pip install .)")
+                raise FileNotFoundError(f"{path / expected} is missing: {hint}")
             print(path)
     except FileNotFoundError as exc:
         print(f"cvlfic-config: {exc}", file=sys.stderr)
