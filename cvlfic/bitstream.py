@@ -37,6 +37,29 @@ def profile_info(profile: int) -> Dict:
     return _core.profile_info(int(profile))
 
 
+def colour_transform(profile: int) -> Tuple[np.ndarray, int]:
+    """``(coef, shift)`` of the profile's forward colour transform (the core's, read from it):
+    plane p of a BGR pixel is ``min(255, (coef[p, :3] @ (b, g, r) + coef[p, 3]) >> shift)``;
+    coef is an int32 3 x 4 array (the identity, shift 0, for a BGR profile)."""
+    coef, shift = _core.colour_transform(int(profile))
+    return np.array(coef, np.int32), int(shift)
+
+
+def to_planes(bgr: np.ndarray, profile: int) -> np.ndarray:
+    """BGR uint8 ... x 3 -> the profile's planes (uint8, same shape), as the core computes them."""
+    coef, shift = colour_transform(profile)
+    x = np.asarray(bgr).astype(np.int32)
+    planes = (x @ coef[:, :3].T + coef[:, 3]) >> shift
+    return np.minimum(planes, 255).astype(np.uint8)
+
+
+def quantizer(levels: int) -> Tuple[np.ndarray, np.ndarray]:
+    """``(q, d)``: the core's uint8 tables of 256 entries for ``levels``; a block mean v
+    (0..255, rounded half up) is coded as level ``q[v]`` and restored as ``d[q[v]]``."""
+    q, d = _core.quantizer(int(levels))
+    return np.array(q, np.uint8), np.array(d, np.uint8)
+
+
 def mask_shape(height: int, width: int, profile: int) -> Tuple[int, int]:
     """Shape of the region mask: (ceil(height / R), ceil(width / R))."""
     return _core.mask_shape(int(height), int(width), int(profile))

@@ -19,6 +19,7 @@ import torch
 from cvlfic import bitstream
 from cvlfic.eval.metrics import psnr
 from cvlfic.nets.decoder import ycc_to_bgr
+from cvlfic.nets.network import to_uint8
 from cvlfic.train.data import training_crops
 
 LEVELS = (4, 8, 16, 32)
@@ -29,7 +30,7 @@ def to_bgr(recon: np.ndarray, profile: int) -> np.ndarray:
         return recon
     planes = torch.from_numpy(recon.astype(np.float32)).permute(2, 0, 1)[None]
     bgr = ycc_to_bgr(planes)[0].permute(1, 2, 0).numpy()
-    return np.clip(np.rint(bgr * 255), 0, 255).astype(np.uint8)
+    return to_uint8(bgr)
 
 
 def main() -> None:

@@ -207,6 +207,7 @@ py::dict profile_info(int profile) {
 
 void register_align(py::module_ &m);    // align_binding.cpp
 void register_encoder(py::module_ &m);  // encoder_binding.cpp
+void register_format(py::module_ &m);   // format_binding.cpp
 
 PYBIND11_MODULE(_core, m) {
     m.doc() = "cvlfic lossless core (bitstream v1); use cvlfic.bitstream, the documented API";
@@ -244,4 +245,5 @@ PYBIND11_MODULE(_core, m) {
           py::arg("model") = CVLFIC_MODEL_V1);
     register_align(m);
     register_encoder(m);
+    register_format(m);
 }

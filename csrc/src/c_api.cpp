@@ -10,6 +10,9 @@
 
 using namespace cvlfic;
 
+#define CVLFIC_STRINGIFY_(x) #x
+#define CVLFIC_STRINGIFY(x) CVLFIC_STRINGIFY_(x)
+
 namespace {
 
 bool size_ok(size_t height, size_t width) {
@@ -98,7 +101,8 @@ const char *cvlfic_status_string(int status) {
         case CVLFIC_ERR_NO_MEMORY: return "out of memory";
         case CVLFIC_ERR_FOREIGN: return "not a cvlfic stream";
         case CVLFIC_ERR_UNSUPPORTED_VERSION:
-            return "a cvlfic stream of another format version (this library reads version 1; a newer cvlfic may read it)";
+            return "a cvlfic stream of another format version (this library reads version " CVLFIC_STRINGIFY(
+                CVLFIC_FORMAT_VERSION) "; a newer cvlfic may read it)";
         case CVLFIC_ERR_UNKNOWN_PROFILE: return "a cvlfic stream of a profile this library does not know (newer cvlfic?)";
         case CVLFIC_ERR_TRUNCATED: return "truncated: the stream ends before its last byte (cut during a write or transfer)";
         case CVLFIC_ERR_CHECKSUM: return "corrupted: the checksum does not match the data";

@@ -3,12 +3,13 @@
 #include <cstdint>
 #include <vector>
 
+#include "cvlfic/cvlfic.h"
 #include "profiles.hpp"
 
 namespace cvlfic {
 
 constexpr int kMagic = 0xC;  // high nibble of byte 0
-constexpr int kVersion = 1;  // low nibble of byte 0
+constexpr int kVersion = CVLFIC_FORMAT_VERSION;  // low nibble of byte 0 (the header's macro is the one definition)
 
 uint16_t crc16(const uint8_t *data, size_t size);  // CRC-16/GENIBUS
 

@@ -5,14 +5,18 @@
 namespace cvlfic {
 namespace {
 
+// Plane P of kYCbCrTransform; the coefficients are compile-time constants, so this compiles
+// to the same arithmetic as the formula written out.
+template <int P>
+inline uint8_t ycc_plane(int b, int g, int r) {
+    constexpr const int *c = kYCbCrTransform.coef[P];
+    return static_cast<uint8_t>(std::min(255, (c[0] * b + c[1] * g + c[2] * r + c[3]) >> kYCbCrTransform.shift));
+}
 
-// JPEG full-range YCbCr, integer form of format v1: floor(x / 256) of each sum, the chroma
-// offset by 128. The chroma sums lie in [-32640, 32768], so adding 32768 (= 128 * 256) makes
-// them non-negative and the floor a shift that already includes the offset.
 inline void to_ycc(int b, int g, int r, uint8_t *y, uint8_t *cb, uint8_t *cr) {
-    *y = static_cast<uint8_t>((77 * r + 150 * g + 29 * b + 128) >> 8);
-    *cb = static_cast<uint8_t>(std::min(255, (-43 * r - 85 * g + 128 * b + 128 + 32768) >> 8));
-    *cr = static_cast<uint8_t>(std::min(255, (128 * r - 107 * g - 21 * b + 128 + 32768) >> 8));
+    *y = ycc_plane<0>(b, g, r);
+    *cb = ycc_plane<1>(b, g, r);
+    *cr = ycc_plane<2>(b, g, r);
 }
 
 }  // namespace

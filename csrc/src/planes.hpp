@@ -24,6 +24,30 @@ struct Planes {
     }
 };
 
+// The forward colour transform of format v1 (one definition: load_planes applies it, and
+// cvlfic_colour_transform hands it to reimplementations such as the torch RAP). Plane p of a
+// pixel (b, g, r) is min(255, (coef[p][0] b + coef[p][1] g + coef[p][2] r + coef[p][3]) >> shift);
+// the sums are never negative, so the shift is a floor division.
+struct ColourTransform {
+    int coef[3][4];
+    int shift;
+};
+
+// JPEG full-range YCbCr in integers: floor(x / 256) of each weighted sum, plus 128 to round;
+// the chroma sums lie in [-32640, 32768], so their offset adds 32768 (= 128 * 256), which
+// makes them non-negative and puts the chroma's +128 inside the shift. Cb and Cr can reach
+// 256 (pure blue, pure red): the min clips them to 255.
+inline constexpr ColourTransform kYCbCrTransform = {{{29, 150, 77, 128},
+                                                     {128, -85, -43, 128 + 32768},
+                                                     {-21, -107, 128, 128 + 32768}},
+                                                    8};
+// BGR profiles keep the pixel's channels as they are.
+inline constexpr ColourTransform kIdentityTransform = {{{1, 0, 0, 0}, {0, 1, 0, 0}, {0, 0, 1, 0}}, 0};
+
+inline const ColourTransform &colour_transform(Colour colour) {
+    return colour == Colour::YCbCr ? kYCbCrTransform : kIdentityTransform;
+}
+
 // BGR image -> profile colour planes, padded by edge replication to the layout's padded size.
 void load_planes(const Layout &layout, const uint8_t *img, size_t stride, Planes &out);
 

@@ -16,6 +16,8 @@ from typing import Optional
 
 import numpy as np
 
+from cvlfic.nets.network import INPUT_NAMES
+
 DEFAULT_THREADS = min(2, os.cpu_count() or 1)
 DEFAULT_SPINNING = False
 
@@ -43,6 +45,6 @@ class OnnxDecoderRunner:
                                             providers=["CPUExecutionProvider"])
 
     def __call__(self, planes: np.ndarray, log2_block: np.ndarray, step: np.ndarray) -> np.ndarray:
-        """Padded NCHW float32 inputs -> BGR N x 3 x H x W in [0, 1]."""
-        feeds = {"planes": planes, "log2_block": log2_block, "step": step}
+        """Padded NCHW float32 inputs -> BGR N x 3 x H x W in [0, 1] (cvlfic.nets.network)."""
+        feeds = dict(zip(INPUT_NAMES, (planes, log2_block, step)))
         return self.session.run(None, feeds)[0]

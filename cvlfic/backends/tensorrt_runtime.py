@@ -19,11 +19,9 @@ from typing import Dict, Optional, Tuple
 import numpy as np
 
 from cvlfic.errors import ModelFileError
+from cvlfic.nets.network import INPUT_NAMES, OUTPUT_NAME, PAD_MULTIPLE
 
 PRECISIONS = ("fp16", "fp32")
-INPUTS = ("planes", "log2_block", "step")  # the ONNX graph's inputs (cvlfic.nets.export)
-OUTPUT = "bgr"
-SIDE_MULTIPLE = 16  # decoder_inputs pads H and W to this
 
 
 @dataclass(frozen=True)
@@ -32,17 +30,17 @@ class ShapeProfile:
     min_batch: int = 1
     opt_batch: int = 8
     max_batch: int = 64
-    min_side: int = 16
+    min_side: int = PAD_MULTIPLE
     opt_side: int = 112
     max_side: int = 160
 
     def __post_init__(self):
         if not 1 <= self.min_batch <= self.opt_batch <= self.max_batch:
             raise ValueError(f"need 1 <= min_batch <= opt_batch <= max_batch: {self}")
-        if not SIDE_MULTIPLE <= self.min_side <= self.opt_side <= self.max_side:
-            raise ValueError(f"need {SIDE_MULTIPLE} <= min_side <= opt_side <= max_side: {self}")
-        if any(s % SIDE_MULTIPLE for s in (self.min_side, self.opt_side, self.max_side)):
-            raise ValueError(f"sides must be multiples of {SIDE_MULTIPLE}: {self}")
+        if not PAD_MULTIPLE <= self.min_side <= self.opt_side <= self.max_side:
+            raise ValueError(f"need {PAD_MULTIPLE} <= min_side <= opt_side <= max_side: {self}")
+        if any(s % PAD_MULTIPLE for s in (self.min_side, self.opt_side, self.max_side)):
+            raise ValueError(f"sides must be multiples of {PAD_MULTIPLE}: {self}")
 
     def shapes(self, dims: Tuple[int, ...]) -> Tuple[Tuple[int, ...], ...]:
         """(min, opt, max) shapes for an input whose ONNX dims are ``dims`` (-1 = dynamic):
@@ -83,7 +81,7 @@ def engine_path(cache: Path, model_name: str, key: Dict) -> Path:
 
 
 def default_cache() -> Path:
-    from cvlfic.datasets import cache_dir
+    from cvlfic.cache import cache_dir
     return cache_dir() / "tensorrt"
 
 
@@ -271,14 +269,14 @@ class TensorRTDecoderRunner:
         if self.engine is None:
             raise ModelFileError(f"TensorRT cannot load {self.engine_path}; delete it to rebuild")
         names = {self.engine.get_tensor_name(i) for i in range(self.engine.num_io_tensors)}
-        if names != set(INPUTS) | {OUTPUT}:
+        if names != set(INPUT_NAMES) | {OUTPUT_NAME}:
             raise ModelFileError(f"{self.engine_path} has tensors {sorted(names)}, "
-                                 f"expected {list(INPUTS)} -> {OUTPUT}")
+                                 f"expected {list(INPUT_NAMES)} -> {OUTPUT_NAME}")
         self.context = self.engine.create_execution_context()
 
     def __call__(self, planes: np.ndarray, log2_block: np.ndarray, step: np.ndarray) -> np.ndarray:
-        """Padded NCHW float32 inputs -> BGR N x 3 x H x W in [0, 1]; batches above the
-        profile's maximum run in chunks."""
+        """Padded NCHW float32 inputs -> BGR N x 3 x H x W in [0, 1] (cvlfic.nets.network);
+        batches above the profile's maximum run in chunks."""
         height, width = planes.shape[2:]
         if not self.profile.accepts_size(height, width):
             raise ValueError(f"{height}x{width} is outside the engine's sides "
@@ -291,9 +289,9 @@ class TensorRTDecoderRunner:
         return chunks[0] if len(chunks) == 1 else np.concatenate(chunks)
 
     def _run(self, arrays) -> np.ndarray:
-        inputs = {name: np.ascontiguousarray(a, np.float32) for name, a in zip(INPUTS, arrays)}
+        inputs = {name: np.ascontiguousarray(a, np.float32) for name, a in zip(INPUT_NAMES, arrays)}
         for name, array in inputs.items():
             if not self.context.set_input_shape(name, array.shape):
                 raise ValueError(f"shape {array.shape} of {name} is outside the engine's profile")
-        out_shape = tuple(self.context.get_tensor_shape(OUTPUT))
-        return self.device.infer(self.context, inputs, OUTPUT, out_shape)
+        out_shape = tuple(self.context.get_tensor_shape(OUTPUT_NAME))
+        return self.device.infer(self.context, inputs, OUTPUT_NAME, out_shape)

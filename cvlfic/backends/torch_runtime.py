@@ -21,6 +21,7 @@ class TorchDecoderRunner:
         self.decoder = load_decoder(model_dir)
 
     def __call__(self, planes: np.ndarray, log2_block: np.ndarray, step: np.ndarray) -> np.ndarray:
+        """Padded NCHW float32 inputs -> BGR N x 3 x H x W in [0, 1] (cvlfic.nets.network)."""
         import torch
 
         with torch.inference_mode():

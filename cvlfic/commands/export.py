@@ -18,7 +18,7 @@ from typing import Callable, List, Sequence, Tuple
 import numpy as np
 
 from cvlfic import bitstream
-from cvlfic.backends.inputs import decoder_inputs
+from cvlfic.nets.network import decoder_inputs, example_inputs
 
 ONNX_LIMIT = 1e-3  # max abs difference on the 0..1 scale
 TENSORRT_LIMITS = {"fp32": 1e-3, "fp16": 2 / 255}  # fp16: what the C++ consumer allows
@@ -79,12 +79,10 @@ def export_torchscript(decoder, path: Path, meta: dict) -> None:
     """Trace the padded graph (no shape-dependent Python in it, so any batch/H/W works)."""
     import torch
 
-    from cvlfic.nets.export import _PaddedGraph
+    from cvlfic.nets.export import PaddedGraph
 
-    example = (torch.full((1, 3, 112, 112), 128.0), torch.full((1, 1, 112, 112), 3.0),
-               torch.full((1, 1, 1, 1), 1 / 7))
     with torch.no_grad():
-        traced = torch.jit.trace(_PaddedGraph(decoder).eval(), example)
+        traced = torch.jit.trace(PaddedGraph(decoder).eval(), example_inputs())
     traced.save(str(path), _extra_files={"model.json": json.dumps(meta)})
 
 
@@ -93,9 +91,14 @@ def _size(path: Path) -> str:
 
 
 def _copy_metadata(model_dir: Path, out: Path) -> None:
-    """An export folder next to its model.json is itself a model folder (Codec(model=out))."""
+    """An export folder next to its model.json and encoder.bin is itself a model folder
+    (Codec(model=out))."""
+    from cvlfic.lfic.encoder_params import ENCODER_FILE
+
     if out.resolve() != model_dir.resolve():
-        shutil.copyfile(model_dir / "model.json", out / "model.json")
+        for name in ("model.json", ENCODER_FILE):
+            if (model_dir / name).is_file():
+                shutil.copyfile(model_dir / name, out / name)
 
 
 def run_onnx(args, model_dir: Path, meta: dict, out: Path) -> bool:

@@ -13,6 +13,8 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
+from cvlfic.nets.network import padding
+
 
 def conv_bn_relu(cin: int, cout: int, kernel: int, stride: int = 1) -> nn.Sequential:
     return nn.Sequential(
@@ -77,17 +79,19 @@ class RapDecoder(nn.Module):
         """planes: N x 3 x H x W float 0..255; log2_block: N x 1 x H x W; step: N (= 1/(L-1)).
 
         Any H, W: the input is padded by edge replication to a multiple of 16 (four stride-2
-        stages) and the output cropped back.
+        stages) and the output cropped back, as ``cvlfic.nets.network`` says.
         """
         h, w = planes.shape[-2:]
-        pad = (0, (-w) % 16, 0, (-h) % 16)
+        pad_h, pad_w = padding(h, w)
+        pad = (0, pad_w, 0, pad_h)
         planes = F.pad(planes, pad, mode="replicate")
         log2_block = F.pad(log2_block, pad, mode="replicate")
         return self.padded_forward(planes, log2_block, step.view(-1, 1, 1, 1))[:, :, :h, :w]
 
     def padded_forward(self, planes: torch.Tensor, log2_block: torch.Tensor,
                        step: torch.Tensor) -> torch.Tensor:
-        """The exported graph: H and W multiples of 16, ``step`` shaped N x 1 x 1 x 1."""
+        """The exported graph (``cvlfic.nets.network``): H and W multiples of 16, ``step``
+        shaped N x 1 x 1 x 1."""
         base = ycc_to_bgr(planes) if self.ycc else planes / 255.0
         x = torch.cat([planes / 127.5 - 1.0, log2_block / 2.0 - 1.0,
                        (step * 4.0).expand_as(log2_block)], 1)

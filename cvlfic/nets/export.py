@@ -11,15 +11,14 @@ from typing import Dict, Optional
 
 import torch
 
+from cvlfic.nets import network
 from cvlfic.nets.decoder import RapDecoder
 from cvlfic.nets.rap import PROFILES
 
-ONNX_INPUTS = ["planes", "log2_block", "step"]
-ONNX_OUTPUT = "bgr"
 
-
-class _PaddedGraph(torch.nn.Module):
-    """The exported graph; the runtime pads to a multiple of 16 itself."""
+class PaddedGraph(torch.nn.Module):
+    """The exported graph; the runtime pads to a multiple of ``network.PAD_MULTIPLE`` itself
+    (the inputs and output are those of ``cvlfic.nets.network``)."""
 
     def __init__(self, decoder: RapDecoder):
         super().__init__()
@@ -31,13 +30,9 @@ class _PaddedGraph(torch.nn.Module):
 
 def export_onnx(decoder: RapDecoder, path: Path, opset: int = 17) -> None:
     decoder = decoder.eval()
-    example = (torch.full((1, 3, 112, 112), 128.0), torch.full((1, 1, 112, 112), 3.0),
-               torch.full((1, 1, 1, 1), 1 / 7))
-    dynamic = {name: {0: "batch", 2: "height", 3: "width"} for name in ONNX_INPUTS[:2] + [ONNX_OUTPUT]}
-    dynamic["step"] = {0: "batch"}
-    torch.onnx.export(_PaddedGraph(decoder).eval(), example, str(path), input_names=ONNX_INPUTS,
-                      output_names=[ONNX_OUTPUT], dynamic_axes=dynamic, opset_version=opset,
-                      dynamo=False)
+    torch.onnx.export(PaddedGraph(decoder).eval(), network.example_inputs(), str(path),
+                      input_names=list(network.INPUT_NAMES), output_names=[network.OUTPUT_NAME],
+                      dynamic_axes=network.dynamic_axes(), opset_version=opset, dynamo=False)
 
 
 def export_model(checkpoint: Path, out_dir: Path, extra: Optional[Dict] = None) -> Path:
@@ -58,8 +53,6 @@ def export_model(checkpoint: Path, out_dir: Path, extra: Optional[Dict] = None) 
                  "losses": vars(config.loss)})
     meta.update(extra or {})
     meta_path.write_text(json.dumps(meta, indent=2) + "\n")
-    from cvlfic.lfic.encoder_params import write_encoder_file
-    write_encoder_file(out_dir, meta)  # the search's parameters (uncalibrated until calibration)
     return out_dir
 
 

@@ -3,8 +3,9 @@ from __future__ import annotations
 
 import argparse
 import ast
-import shutil
+import json
 import math
+import shutil
 from pathlib import Path
 
 from cvlfic.train.config import TrainConfig, load_config
@@ -45,6 +46,7 @@ def run_ship(args: argparse.Namespace) -> int:
     import numpy as np
     import torch
 
+    from cvlfic.lfic.encoder_params import write_encoder_file
     from cvlfic.nets.export import export_model
     from cvlfic.train.calibrate import store_calibration
     from cvlfic.train.data import training_crops
@@ -59,6 +61,8 @@ def run_ship(args: argparse.Namespace) -> int:
     rng = np.random.default_rng(0)
     pick = np.sort(rng.choice(held_out, min(args.crops, len(held_out)), replace=False))
     export_model(args.run / "checkpoint.pt", args.out)
+    # The search's parameters, uncalibrated until store_importance / store_calibration below.
+    write_encoder_file(args.out, json.loads((args.out / "model.json").read_text()))
     if (args.run / "log.jsonl").is_file():  # provenance: the losses and validations of the run
         shutil.copyfile(args.run / "log.jsonl", args.out / "training_log.jsonl")
     store_importance(args.out, crops[pick])

@@ -14,6 +14,7 @@ import numpy as np
 from tqdm import tqdm
 
 from cvlfic import datasets
+from cvlfic.cache import cache_dir
 from cvlfic.face import STANDARD_SIZE, align_face, detect_faces
 
 
@@ -74,7 +75,7 @@ def build_crop_cache(out: Path, size: int = STANDARD_SIZE) -> Path:
 
 def training_crops(size: int = STANDARD_SIZE) -> np.ndarray:
     """The cached training crops (built on first use), memory-mapped."""
-    path = datasets.cache_dir() / f"train_crops_{size}.npy"
+    path = cache_dir() / f"train_crops_{size}.npy"
     if not path.is_file():
         build_crop_cache(path, size)
     return np.load(path, mmap_mode="r")

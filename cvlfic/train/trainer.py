@@ -14,16 +14,10 @@ from tqdm import tqdm
 
 from cvlfic.nets.decoder import RapDecoder
 from cvlfic.nets.discriminator import Discriminator, lsgan_d_loss, lsgan_g_loss
-from cvlfic.nets.rap import PROFILES, block_size_map, mask_shape, reconstruct
+from cvlfic.nets.network import training_inputs
+from cvlfic.nets.rap import PROFILES, mask_shape
 from cvlfic.train.config import TrainConfig
 from cvlfic.train.masks import fixed_block_masks, random_levels, random_masks
-
-
-def decoder_inputs(bgr_u8: torch.Tensor, masks: torch.Tensor, levels: torch.Tensor, profile):
-    """What the decoder sees for uint8 N x 3 x H x W BGR crops: exactly what the core would give."""
-    h, w = bgr_u8.shape[-2:]
-    planes = reconstruct(bgr_u8, masks, levels, profile).float()
-    return planes, block_size_map(masks, h, w, profile), 1.0 / (levels.float() - 1.0)
 
 
 def augment(batch: np.ndarray, generator: torch.Generator) -> torch.Tensor:
@@ -113,7 +107,7 @@ class Trainer:
         real_u8, masks, levels = self.sample_batch()
         real = real_u8.float() / 255.0
         self.decoder.train()
-        fake = self.decoder(*decoder_inputs(real_u8, masks, levels, self.profile))
+        fake = self.decoder(*training_inputs(real_u8, masks, levels, self.profile))
         logs = {}
         if weights["adversarial"] > 0:
             self.discriminator.train()
@@ -166,8 +160,8 @@ class Trainer:
         results = {}
         for key, masks, lv in self.validation_points(real_u8):
             real = real_u8.float() / 255.0
-            fakes = [self.decoder(*decoder_inputs(real_u8[i:i + 64], masks[i:i + 64], lv[i:i + 64],
-                                                  self.profile)) for i in range(0, len(real_u8), 64)]
+            fakes = [self.decoder(*training_inputs(real_u8[i:i + 64], masks[i:i + 64], lv[i:i + 64],
+                                                   self.profile)) for i in range(0, len(real_u8), 64)]
             fake = torch.cat(fakes)
             mse = ((fake - real) ** 2).mean((1, 2, 3))
             results[f"psnr_{key}"] = float((10 * torch.log10(1.0 / mse.clamp_min(1e-10))).mean())

@@ -10,7 +10,11 @@
 //
 // MODEL is a TorchScript export (`cvlfic export --format torchscript`, run by LibTorch) or,
 // in a build with TensorRT, a serialized engine (`cvlfic export --format tensorrt`, *.engine).
-// The network's inputs are built exactly as cvlfic/backends/inputs.py builds them.
+// The network's input/output contract (tensor names, padding to a multiple of 16 by edge
+// replication, the log2 block-size plane, the step 1 / (levels - 1), BGR output in [0, 1] ->
+// uint8 by rint(255 x) and clip, cropped back to H x W) is cvlfic/nets/network.py: this file
+// implements the same in C++, and the constants below must match that module's. (Gray
+// streams get no special handling here; see stream_inputs / restore_outputs there.)
 #include <cvlfic/cvlfic.h>
 
 #include <algorithm>
@@ -36,7 +40,10 @@
 
 namespace {
 
+// cvlfic/nets/network.py: PAD_MULTIPLE, INPUT_NAMES, OUTPUT_NAME.
 constexpr size_t kPadMultiple = 16;  // the decoder has four stride-2 stages
+[[maybe_unused]] constexpr const char *kInputNames[] = {"planes", "log2_block", "step"};
+[[maybe_unused]] constexpr const char *kOutputName = "bgr";
 
 struct Inputs {
     size_t height = 0, width = 0;      // the face
@@ -92,7 +99,8 @@ Inputs prepare(const std::vector<uint8_t> &stream) {
     return in;
 }
 
-// Network output (1 x 3 x H x W BGR in [0, 1], padded) -> binary PPM (RGB), rounded like numpy.
+// Network output (1 x 3 x H x W BGR in [0, 1], padded) -> binary PPM (RGB), rounded like numpy
+// (network.py's to_uint8: rint, half to even, then clip).
 void write_ppm(const std::string &path, const std::vector<float> &bgr, const Inputs &in) {
     const size_t plane = in.padded_h * in.padded_w;
     std::vector<uint8_t> rgb(in.height * in.width * 3);
@@ -195,7 +203,7 @@ struct TensorRTRunner : Runner {
     std::vector<float> run(Inputs &in) override {
         const auto h = static_cast<int32_t>(in.padded_h), w = static_cast<int32_t>(in.padded_w);
         const float *host[] = {in.planes.data(), in.log2_block.data(), &in.step};
-        const char *names[] = {"planes", "log2_block", "step"};
+        const char *const *names = kInputNames;
         const nvinfer1::Dims4 shapes[] = {nvinfer1::Dims4(1, 3, h, w), nvinfer1::Dims4(1, 1, h, w),
                                           nvinfer1::Dims4(1, 1, 1, 1)};
         const size_t counts[] = {in.planes.size(), in.log2_block.size(), 1};
@@ -218,7 +226,7 @@ struct TensorRTRunner : Runner {
                 context->setTensorAddress(names[i], device[i]);
             }
             cuda_check(cudaMalloc(&device[3], out.size() * sizeof(float)), "cudaMalloc");
-            context->setTensorAddress("bgr", device[3]);
+            context->setTensorAddress(kOutputName, device[3]);
             if (!context->enqueueV3(stream)) throw std::runtime_error("TensorRT inference failed");
             cuda_check(cudaMemcpyAsync(out.data(), device[3], out.size() * sizeof(float),
                                        cudaMemcpyDeviceToHost, stream), "copy out");

@@ -4,7 +4,8 @@ import pytest
 import torch
 
 from cvlfic import bitstream
-from cvlfic.nets.rap import PROFILES, block_size_map, reconstruct
+from cvlfic.nets.network import block_size_map
+from cvlfic.nets.rap import PROFILES, reconstruct
 
 
 @pytest.mark.parametrize("profile", [0, 1])
@@ -35,6 +36,6 @@ def test_levels_per_image_and_validation():
 
 def test_block_size_map():
     mask = torch.tensor([[[0, 3]]])
-    log2 = block_size_map(mask, 16, 20, PROFILES[0])
+    log2 = block_size_map(mask, 16, 20, PROFILES[0].region, PROFILES[0].blocks)
     assert log2.shape == (1, 1, 16, 20)
     assert float(log2[0, 0, 0, 0]) == 4.0 and float(log2[0, 0, 0, 19]) == 1.0
