@@ -35,9 +35,9 @@ class Parser(argparse.ArgumentParser):
 
 
 def version_text() -> str:
-    from cvlfic import __version__, bitstream
+    from cvlfic import __version__, _core, bitstream
 
-    return (f"cvlfic {__version__} (core {bitstream._core.version()}, "
+    return (f"cvlfic {__version__} (core {_core.version()}, "
             f"bitstream version {bitstream.FORMAT_VERSION})")
 
 

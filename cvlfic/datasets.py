@@ -1,68 +1,70 @@
-"""Where the face data lives: the shared data folder and the on-disk cache.
+"""The face data sets that evaluation and training read in place: LFW and the UTKFace crops.
 
-The project never copies the data; it reads it in place. ``CVLFIC_DATA`` overrides the
-search, which otherwise looks for ``shared/data`` beside the checkout (the CI layout).
+The data folder (holding ``lfw/``, ``utkface/``, ...) is given to each function as ``root``
+or, when that is None, by the environment variable ``CVLFIC_DATA``; the library has no
+default location. A development checkout's tools (tests/conftest.py, bench/devdata.py) set
+``CVLFIC_DATA`` to the checkout's own layout when it is unset.
 """
 from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import List
+from typing import List, Optional, Union
+
+DATA_ENV = "CVLFIC_DATA"
+PathLike = Union[str, os.PathLike]
 
 
-def data_root() -> Path:
-    """The shared data folder (``shared/data``)."""
-    env = os.environ.get("CVLFIC_DATA")
-    if env:
-        return Path(env)
-    starts = [Path.cwd(), Path(__file__).resolve().parent]
-    for start in starts:
-        for parent in [start, *start.parents]:
-            candidate = parent / "shared" / "data"
-            if (candidate / "lfw" / "pairs.txt").is_file():
-                return candidate
-    raise FileNotFoundError(
-        "face data not found: set CVLFIC_DATA or place shared/data beside the checkout")
+def data_root(root: Optional[PathLike] = None) -> Path:
+    """The data folder: ``root``, else ``$CVLFIC_DATA``; FileNotFoundError when neither is
+    given or the folder does not exist."""
+    source = "the given data folder"
+    if root is None:
+        root = os.environ.get(DATA_ENV)
+        source = DATA_ENV
+        if not root:
+            raise FileNotFoundError(
+                f"face data folder not set: set {DATA_ENV} to the folder that holds lfw/ "
+                f"(and utkface/, video/), or pass it explicitly")
+    path = Path(root).expanduser()
+    if not path.is_dir():
+        raise FileNotFoundError(f"face data folder {path} ({source}) does not exist")
+    return path
 
 
-def has_data() -> bool:
+def has_data(root: Optional[PathLike] = None) -> bool:
+    """Whether a data folder is given (``root`` or ``$CVLFIC_DATA``) and exists."""
     try:
-        data_root()
+        data_root(root)
         return True
     except FileNotFoundError:
         return False
 
 
-def lfw_dir() -> Path:
-    return data_root() / "lfw"
-
-
-def lfw_pairs_path() -> Path:
-    return lfw_dir() / "pairs.txt"
-
-
-def lfw_image_path(name: str, index: int) -> Path:
-    return lfw_dir() / name / f"{name}_{index:04d}.jpg"
-
-
-def training_image_paths() -> List[Path]:
-    """UTKFace crops usable for training (no identities, none of them in LFW)."""
-    root = data_root()
-    paths = sorted((root / "utkface" / "crop_part1").glob("*.jpg"))
-    paths += sorted((root / "train_extra" / "utkface_aligned").glob("*.jpg"))
-    return paths
-
-
-def video_clip_path() -> Path:
-    """The sample clip; FileNotFoundError when the data (or the clip) is absent."""
-    path = data_root() / "video" / "short_hamilton_clip.mp4"
+def data_file(*parts: str, root: Optional[PathLike] = None) -> Path:
+    """A file of the data folder (``data_file("lfw", "pairs.txt")``); FileNotFoundError when
+    it is absent."""
+    path = data_root(root).joinpath(*parts)
     if not path.is_file():
-        raise FileNotFoundError(f"sample clip missing: {path}")
+        raise FileNotFoundError(f"{path} is missing from the face data folder")
     return path
 
 
-def cache_dir() -> Path:
-    """Where computed crops, embeddings and results caches go (``CVLFIC_CACHE``)."""
-    path = Path(os.environ.get("CVLFIC_CACHE", Path.home() / ".cache" / "cvlfic"))
-    path.mkdir(parents=True, exist_ok=True)
-    return path
+def lfw_dir(root: Optional[PathLike] = None) -> Path:
+    return data_root(root) / "lfw"
+
+
+def lfw_pairs_path(root: Optional[PathLike] = None) -> Path:
+    return lfw_dir(root) / "pairs.txt"
+
+
+def lfw_image_path(name: str, index: int, root: Optional[PathLike] = None) -> Path:
+    return lfw_dir(root) / name / f"{name}_{index:04d}.jpg"
+
+
+def training_image_paths(root: Optional[PathLike] = None) -> List[Path]:
+    """UTKFace crops usable for training (no identities, none of them in LFW)."""
+    base = data_root(root)
+    paths = sorted((base / "utkface" / "crop_part1").glob("*.jpg"))
+    paths += sorted((base / "train_extra" / "utkface_aligned").glob("*.jpg"))
+    return paths

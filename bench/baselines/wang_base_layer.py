@@ -12,6 +12,8 @@ base layer: applied to ``compare_base``'s distances, corrected for quantization 
 """
 from __future__ import annotations
 
+import sys
+
 import argparse
 import json
 import time
@@ -19,6 +21,9 @@ from pathlib import Path
 
 import numpy as np
 from tqdm import tqdm
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # bench/: devdata
+import devdata  # noqa: E402,F401  (CVLFIC_DATA: the checkout's data folder when unset)
 
 from cvlfic.baselines import wang
 from cvlfic.codecs import codec_family, create_codec

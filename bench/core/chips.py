@@ -7,12 +7,16 @@ from __future__ import annotations
 
 import argparse
 import random
+import sys
 from pathlib import Path
 
 import cv2
 import numpy as np
 
-from cvlfic import datasets
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # bench/: devdata
+import devdata  # noqa: E402,F401  (CVLFIC_DATA: the checkout's data folder when unset)
+from cvlfic import datasets  # noqa: E402
+from cvlfic.cache import cache_dir  # noqa: E402
 
 
 def pairs_identities() -> set:
@@ -42,7 +46,7 @@ def load_chips(count: int = 300, seed: int = 0, offset: int = 0) -> np.ndarray:
     ``offset .. offset + count`` of a fixed shuffle: the benchmark uses offset 0, the
     training of the initial probabilities the identities after it. Cached after the first run."""
     name = f"bench_core_lfw_chips_{count}_{seed}" + (f"_{offset}" if offset else "")
-    cache = datasets.cache_dir() / f"{name}.npy"
+    cache = cache_dir() / f"{name}.npy"
     if cache.is_file():
         return np.load(cache)
     from cvlfic.face import align_face, detect_faces
@@ -63,4 +67,4 @@ if __name__ == "__main__":
     ap.add_argument("--offset", type=int, default=0)
     args = ap.parse_args()
     chips = load_chips(args.count, offset=args.offset)
-    print(chips.shape, Path(datasets.cache_dir()))
+    print(chips.shape, cache_dir())

@@ -8,9 +8,15 @@ rate up to about 1 bpp). Run from the repo root:
 """
 from __future__ import annotations
 
+import sys
+from pathlib import Path
+
 import argparse
 
 import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # bench/: devdata
+import devdata  # noqa: E402,F401  (CVLFIC_DATA: the checkout's data folder when unset)
 
 from cvlfic.codecs import codec_family, create_codec
 from cvlfic.eval import lfw

@@ -10,6 +10,8 @@ machines. One core: ``taskset -c 0`` runs it on one (the encoders are single-thr
 """
 from __future__ import annotations
 
+import sys
+
 import argparse
 import json
 import os
@@ -18,6 +20,9 @@ import time
 from pathlib import Path
 
 import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # bench/: devdata
+import devdata  # noqa: E402,F401  (CVLFIC_DATA: the checkout's data folder when unset)
 
 from cvlfic import _core
 from cvlfic.codecs import create_codec, default_settings

@@ -11,11 +11,16 @@ output with the byte count in red. Labels: bytes, PSNR (dB), SSIM.
 """
 from __future__ import annotations
 
+import sys
+
 import argparse
 from pathlib import Path
 
 import cv2
 import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # bench/: devdata
+import devdata  # noqa: E402,F401  (CVLFIC_DATA: the checkout's data folder when unset)
 
 from cvlfic.codecs import create_codec, default_settings, encode_within
 from cvlfic.eval import lfw

@@ -11,20 +11,9 @@ from cvlfic import bitstream
 PLANE_WEIGHTS = np.array([1.0, 0.5, 0.5], np.float32)
 
 
-def _planes(bgr, ycc):
-    x = bgr.astype(np.int32)
-    if not ycc:
-        return x.astype(np.float32)
-    b, g, r = x[..., 0], x[..., 1], x[..., 2]
-    y = (77 * r + 150 * g + 29 * b + 128) >> 8
-    cb = ((-43 * r - 85 * g + 128 * b + 128) >> 8) + 128
-    cr = ((128 * r - 107 * g - 21 * b + 128) >> 8) + 128
-    return np.clip(np.stack([y, cb, cr], -1), 0, 255).astype(np.float32)
-
-
 def region_errors(bgr, profile, levels):
     region, sizes = profile["region"], profile["block_sizes"]
-    planes = _planes(bgr, profile["planes"] == "YCbCr")
+    planes = bitstream.to_planes(bgr, profile["id"]).astype(np.float32)  # the core's transform
     h, w = planes.shape[:2]
     mh, mw = -(-h // region), -(-w // region)
     planes = np.pad(planes, ((0, mh * region - h), (0, mw * region - w), (0, 0)), mode="edge")

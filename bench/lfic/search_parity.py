@@ -26,6 +26,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import previous_search  # noqa: E402
 import search_reference  # noqa: E402
 
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # bench/: devdata
+import devdata  # noqa: E402,F401  (CVLFIC_DATA: the checkout's data folder when unset)
+
 from cvlfic import _core  # noqa: E402
 from cvlfic.eval import lfw  # noqa: E402
 from cvlfic.eval.bench import make_embedder  # noqa: E402
@@ -34,13 +37,33 @@ from cvlfic.eval.verification import pair_distances, verify  # noqa: E402
 from cvlfic.lfic.codec import Codec  # noqa: E402
 
 
+def write_markdown(doc: dict, path: Path) -> None:
+    lines = ["# The core's fast encoder against the numpy reference and the previous search", "",
+             f"Command: `{doc['command']}`; recognizer: {doc['recognizer']}; all 6000 LFW pairs "
+             "(10 folds), 7701 aligned 112x112 crops.", "",
+             "| bpp | chips identical to the reference | over budget | streams identical to the previous search "
+             "| accuracy, core | accuracy, previous | bytes, core | bytes, previous |",
+             "|---|---|---|---|---|---|---|---|"]
+    for r in doc["rows"]:
+        lines.append(f"| {r['bpp']} | {r['identical_to_reference']} / {r['chips_checked']} | {r['over_budget']} "
+                     f"| {r['identical_to_previous']} / {r['faces']} "
+                     f"| {100 * r['core']['accuracy']:.2f}% (std {100 * r['core']['std']:.2f}) "
+                     f"| {100 * r['previous']['accuracy']:.2f}% (std {100 * r['previous']['std']:.2f}) "
+                     f"| {r['core']['bytes_mean']:.1f} | {r['previous']['bytes_mean']:.1f} |")
+    path.write_text("\n".join(lines) + "\n")
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rates", default="0.05,0.1,0.2,0.3")
     parser.add_argument("--chips", type=int, default=2000)
     parser.add_argument("--threads", type=int, default=1)
     parser.add_argument("--out", type=Path, default=ROOT / "results/lfic/search_parity.json")
+    parser.add_argument("--markdown-only", action="store_true", help="rewrite the .md of an existing --out")
     args = parser.parse_args()
+    if args.markdown_only:
+        write_markdown(json.loads(args.out.read_text()), args.out.with_suffix(".md"))
+        return 0
     rates = [float(r) for r in args.rates.split(",")]
 
     pairs = lfw.parse_pairs()
@@ -83,8 +106,10 @@ def main() -> int:
                      "identical_to_previous": len(indices) - len(differ), **result})
         print(json.dumps(rows[-1]))
     args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_text(json.dumps({"command": "python bench/lfic/search_parity.py " + " ".join(sys.argv[1:]),
-                                    "recognizer": recognizer, "rows": rows}, indent=2) + "\n")
+    doc = {"command": "python bench/lfic/search_parity.py " + " ".join(sys.argv[1:]),
+           "recognizer": recognizer, "rows": rows}
+    args.out.write_text(json.dumps(doc, indent=2) + "\n")
+    write_markdown(doc, args.out.with_suffix(".md"))
     print(f"wrote {args.out}")
     return 0
 

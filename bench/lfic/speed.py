@@ -9,6 +9,8 @@ process CPU time per face, after a warm-up.
 """
 from __future__ import annotations
 
+import sys
+
 import argparse
 import json
 import os
@@ -17,6 +19,9 @@ import time
 from pathlib import Path
 
 import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # bench/: devdata
+import devdata  # noqa: E402,F401  (CVLFIC_DATA: the checkout's data folder when unset)
 
 from cvlfic.codecs import create_codec, default_settings
 from cvlfic.eval import lfw

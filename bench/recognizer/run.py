@@ -18,6 +18,7 @@ import copy
 import json
 import os
 import platform
+import sys
 import time
 import warnings
 from pathlib import Path
@@ -28,9 +29,11 @@ import numpy as np
 import onnxruntime
 import torch
 
-from cvlfic import datasets
-from cvlfic.face import align_face, detect_faces
-from cvlfic.recognition import FaceEmbedder, dlib_reference_embed_bgr, load_recognizer
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # bench/: devdata
+import devdata  # noqa: E402,F401  (CVLFIC_DATA: the checkout's data folder when unset)
+from cvlfic import datasets  # noqa: E402
+from cvlfic.face import align_face, detect_faces  # noqa: E402
+from cvlfic.recognition import FaceEmbedder, dlib_reference_embed_bgr, load_recognizer  # noqa: E402
 
 HERE = Path(__file__).resolve().parent
 BATCH = 64

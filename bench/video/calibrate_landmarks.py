@@ -10,16 +10,19 @@ relative to the BlazeFace box, and how far each landmark route lands from dlib's
 """
 import json
 import sys
+from pathlib import Path
 
 import cv2
 import dlib
 import numpy as np
 
-from cvlfic import datasets
-from cvlfic.face import detect_faces
-from cvlfic.face.detect import landmarks_for_box
-from cvlfic.video.blazeface import BlazeFace
-from cvlfic.video.landmarks import similarity
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # bench/: devdata
+import devdata  # noqa: E402,F401  (CVLFIC_DATA: the checkout's data folder when unset)
+from cvlfic import datasets  # noqa: E402
+from cvlfic.face import detect_faces  # noqa: E402
+from cvlfic.face.detect import landmarks_for_box  # noqa: E402
+from cvlfic.video.blazeface import BlazeFace  # noqa: E402
+from cvlfic.video.landmarks import similarity  # noqa: E402
 
 SIZE, PADDING = 112, 0.25
 

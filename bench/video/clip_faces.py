@@ -2,16 +2,19 @@
 codec's default rate, 1 thread), kept in memory for the face-stream benchmarks: every face
 of every frame with its crop, best-shot score and track, and the tracks each frame ended."""
 import os
+import sys
 import time
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import List, Tuple
 
 import cv2
 
-from cvlfic import datasets
-from cvlfic.lfic import Codec
-from cvlfic.video.encoder import FaceCandidate, FaceStreamEncoder
-from cvlfic.video.sources import open_source
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # bench/: devdata
+import devdata  # noqa: E402  (CVLFIC_DATA: the checkout's data folder when unset)
+from cvlfic.lfic import Codec  # noqa: E402
+from cvlfic.video.encoder import FaceCandidate, FaceStreamEncoder  # noqa: E402
+from cvlfic.video.sources import open_source  # noqa: E402
 
 
 @dataclass
@@ -31,7 +34,7 @@ def clip_faces(detect_every: int = 3, threads: int = 1) -> ClipFaces:
     cv2.setNumThreads(threads)
     codec = Codec(threads=threads)
     encoder = FaceStreamEncoder(codec, detect_every=detect_every)
-    path = str(datasets.video_clip_path())
+    path = str(devdata.sample_clip_path())
     with open_source(path, threads=threads) as source:
         info = {"source": os.path.basename(path), "reader": source.backend, "fps": source.fps,
                 "width": source.size[0], "height": source.size[1], "frame_step": 1,

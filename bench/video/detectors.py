@@ -16,8 +16,9 @@ from pathlib import Path
 
 import cv2
 
-from cvlfic import datasets
-from cvlfic.video.detection import FrameDetector
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # bench/: devdata
+import devdata  # noqa: E402  (CVLFIC_DATA: the checkout's data folder when unset)
+from cvlfic.video.detection import FrameDetector  # noqa: E402
 
 CONFIGS = [
     ("blazeface", dict(detector="blazeface")),
@@ -30,7 +31,7 @@ CONFIGS = [
 
 
 def read_frames():
-    capture = cv2.VideoCapture(str(datasets.video_clip_path()))
+    capture = cv2.VideoCapture(str(devdata.sample_clip_path()))
     frames = []
     while True:
         ok, frame = capture.read()

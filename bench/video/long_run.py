@@ -16,10 +16,11 @@ from pathlib import Path
 
 import cv2
 
-from cvlfic import datasets
-from cvlfic.lfic import Codec
-from cvlfic.video import FaceStreamEncoder, FaceStreamWriter
-from cvlfic.video.sources import open_source
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # bench/: devdata
+import devdata  # noqa: E402  (CVLFIC_DATA: the checkout's data folder when unset)
+from cvlfic.lfic import Codec  # noqa: E402
+from cvlfic.video import FaceStreamEncoder, FaceStreamWriter  # noqa: E402
+from cvlfic.video.sources import open_source  # noqa: E402
 
 SAMPLE_EVERY = 500
 WARM_UP = 1000
@@ -43,7 +44,7 @@ def main():
         path = Path(tmp) / "long.lfics"
         with FaceStreamWriter(path) as writer:
             while index < target:
-                with open_source(str(datasets.video_clip_path())) as source:
+                with open_source(str(devdata.sample_clip_path())) as source:
                     reader = source.backend
                     for frame, seconds in source:
                         for record in encoder.encode_frame(frame, index / 29.97, index):

@@ -21,10 +21,11 @@ from pathlib import Path
 
 import cv2
 
-from cvlfic import datasets
-from cvlfic.lfic import Codec
-from cvlfic.video import FaceStreamEncoder, FaceStreamWriter
-from cvlfic.video.sources import open_source, pyav_available
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # bench/: devdata
+import devdata  # noqa: E402  (CVLFIC_DATA: the checkout's data folder when unset)
+from cvlfic.lfic import Codec  # noqa: E402
+from cvlfic.video import FaceStreamEncoder, FaceStreamWriter  # noqa: E402
+from cvlfic.video.sources import open_source, pyav_available  # noqa: E402
 
 CROPS = 24
 REPEATS = 5
@@ -35,7 +36,7 @@ def clip_crops(count):
     from cvlfic.video.detection import FrameDetector
     detector = FrameDetector()
     crops = []
-    with open_source(str(datasets.video_clip_path()), "opencv") as source:
+    with open_source(str(devdata.sample_clip_path()), "opencv") as source:
         for frame, _ in source:
             crops += [standard_crop(frame, f) for f in detector(frame)]
     step = max(1, len(crops) // count)
@@ -77,7 +78,7 @@ def clip_run(reader, detect_every, threads=1):
     read_s = write_s = 0.0
     with tempfile.TemporaryDirectory() as tmp, \
             FaceStreamWriter(Path(tmp) / "clip.lfics") as writer, \
-            open_source(str(datasets.video_clip_path()), reader) as source:
+            open_source(str(devdata.sample_clip_path()), reader) as source:
         frames = iter(source)
         start, cpu_start = time.perf_counter(), time.process_time()
         while True:

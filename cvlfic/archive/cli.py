@@ -34,6 +34,7 @@ def register(subparsers) -> None:
     from cvlfic.archive.job import DEFAULT_SHARD_SIZE
     from cvlfic.commands.codec_files import positive_float, positive_int, quality_value
     from cvlfic.lfic.model_files import DEFAULT_MODEL
+    from cvlfic.lfic.modes import DEFAULT_MODE, MODES, modes_help
 
     p = subparsers.add_parser(
         "archive", help="code a folder of face images into a Parquet archive (local or Ray)",
@@ -56,7 +57,8 @@ def register(subparsers) -> None:
     rate.add_argument("--quality", type=quality_value, help="0..100 (default 50)")
     rate.add_argument("--bpp", type=positive_float, help="bits per pixel cap")
     rate.add_argument("--max-bytes", type=positive_int, help="byte budget per face")
-    p.add_argument("--mode", choices=["fast", "fixed"], default="fast", help="encoder mode")
+    p.add_argument("--mode", choices=MODES, default=DEFAULT_MODE.value,
+                   help="encoder mode: " + modes_help())
     p.add_argument("--detector", choices=["auto", "hog", "haar"], default="auto",
                    help="face detector for --align (default: hog with dlib, else haar)")
     p.add_argument("--verify", action="store_true",

@@ -19,6 +19,7 @@ import numpy as np
 from cvlfic import bitstream
 from cvlfic.errors import BudgetError, LimitError
 from cvlfic.lfic.model_files import DEFAULT_MODEL
+from cvlfic.lfic.modes import DEFAULT_MODE, check_mode
 
 #: The kinds of error rows, the word before the colon of ``error``.
 ERROR_KINDS = {
@@ -57,7 +58,7 @@ class CodingSettings:
     quality: Optional[float] = None
     bpp: Optional[float] = None
     max_bytes: Optional[int] = None
-    mode: str = "fast"
+    mode: str = DEFAULT_MODE.value
     detector: str = "auto"
     max_pixels: int = bitstream.DEFAULT_MAX_PIXELS
 
@@ -70,8 +71,7 @@ class CodingSettings:
             raise ValueError(f"bpp must be positive, not {self.bpp}")
         if self.max_bytes is not None and int(self.max_bytes) < 1:
             raise ValueError(f"max_bytes must be positive, not {self.max_bytes}")
-        if self.mode not in ("fast", "fixed", "best"):
-            raise ValueError(f"mode must be 'fast', 'fixed' or 'best', not {self.mode!r}")
+        object.__setattr__(self, "mode", check_mode(self.mode).value)  # a plain str in the JSON
 
     @property
     def rate(self) -> str:

@@ -28,6 +28,7 @@ import numpy as np
 from cvlfic import bitstream
 from cvlfic.archive.coding import CodingSettings, FaceCoder, checksum
 from cvlfic.lfic.model_files import DEFAULT_MODEL
+from cvlfic.lfic.modes import DEFAULT_MODE
 
 CHANNELS = ("rgb", "bgr")
 
@@ -55,7 +56,8 @@ class EncodeFaces:
 
     def __init__(self, column: str = "image", *, align: bool = False,
                  quality: Optional[float] = None, bpp: Optional[float] = None,
-                 max_bytes: Optional[int] = None, mode: str = "fast", model: str = DEFAULT_MODEL,
+                 max_bytes: Optional[int] = None, mode: str = DEFAULT_MODE.value,
+                 model: str = DEFAULT_MODEL,
                  detector: str = "auto", max_pixels: int = bitstream.DEFAULT_MAX_PIXELS,
                  channels: str = "rgb", paths: bool = False, keep_input: bool = False,
                  threads: Optional[int] = 1):

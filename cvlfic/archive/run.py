@@ -14,13 +14,15 @@ from cvlfic.archive.job import DEFAULT_SHARD_SIZE, MANIFEST_FILE, Job
 from cvlfic.archive.ray_data import EncodeFaces
 from cvlfic.archive.verify import verify_archive
 from cvlfic.lfic.model_files import DEFAULT_MODEL
+from cvlfic.lfic.modes import DEFAULT_MODE
 
 ENGINES = ("local", "ray")
 
 
 def archive(src: Union[str, Path], dst: Union[str, Path], *, engine: str = "local",
             workers: Optional[int] = None, align: bool = False, quality: Optional[float] = None,
-            bpp: Optional[float] = None, max_bytes: Optional[int] = None, mode: str = "fast",
+            bpp: Optional[float] = None, max_bytes: Optional[int] = None,
+            mode: str = DEFAULT_MODE.value,
             detector: str = "auto", model: str = DEFAULT_MODEL,
             max_pixels: int = bitstream.DEFAULT_MAX_PIXELS, shard_size: int = DEFAULT_SHARD_SIZE,
             batch_size: int = DEFAULT_BATCH_SIZE, resume: bool = False, verify: bool = False,

@@ -1,9 +1,10 @@
-"""Image codecs behind one interface (``Codec``) and a registry of codec families."""
-from cvlfic.codecs.base import (Codec, CodecFamily, codec_family, create_codec,
-                                default_settings, list_codecs, register_codec)
+"""Image codecs behind one benchmark interface (``BenchCodec``) and a registry of codec
+families (the built-in ones in ``cvlfic.codecs.zoo``)."""
+from cvlfic.codecs.base import (BenchCodec, CodecFamily, codec_family, create_codec,
+                                default_settings, list_codecs, register_codec, unregister_codec)
 from cvlfic.codecs.target_bytes import (BudgetFit, BudgetMissError, TargetBytesCodec,
                                         encode_all_within, encode_within)
 
-__all__ = ["Codec", "CodecFamily", "codec_family", "create_codec", "default_settings",
-           "list_codecs", "register_codec", "BudgetFit", "BudgetMissError",
+__all__ = ["BenchCodec", "CodecFamily", "codec_family", "create_codec", "default_settings",
+           "list_codecs", "register_codec", "unregister_codec", "BudgetFit", "BudgetMissError",
            "TargetBytesCodec", "encode_all_within", "encode_within"]

@@ -1,9 +1,13 @@
 """One interface for every image codec cvlfic compares, and a registry of codec families.
 
-A codec object is one family at one setting: ``encode(bgr) -> bytes`` and
+A ``BenchCodec`` is one family at one setting: ``encode(bgr) -> bytes`` and
 ``decode(bytes) -> bgr`` of the same size. Families register a factory, an ordered
 setting range (larger setting, more bytes) and a default sweep; the benchmark, the
-target-bytes search and later baselines (the learned codec too) only use this module.
+target-bytes search and the baselines (the learned codec too) only use this module.
+(``cvlfic.Codec``, the learned codec itself, is another class: ``cvlfic.lfic.Codec``.)
+
+This module imports no codec: the built-in families (``cvlfic.codecs.zoo``) are loaded on
+the first lookup, so a family module can import this one without a cycle.
 """
 from __future__ import annotations
 
@@ -18,8 +22,8 @@ from cvlfic.errors import CorruptStreamError
 Setting = Union[int, float]
 
 
-class Codec(ABC):
-    """One codec family at one setting."""
+class BenchCodec(ABC):
+    """One codec family at one setting, as the benchmark and the target-bytes search use it."""
 
     def __init__(self, name: str, setting: Setting):
         self.name = name
@@ -57,11 +61,11 @@ def check_decoded(image: np.ndarray, name: str) -> np.ndarray:
 
 @dataclass(frozen=True)
 class CodecFamily:
-    """A registered family: ``factory(setting) -> Codec``; settings are numbers in
+    """A registered family: ``factory(setting) -> BenchCodec``; settings are numbers in
     ``setting_range`` (inclusive), ordered so a larger setting spends more bytes;
     ``integer`` settings are searched in integer steps."""
     name: str
-    factory: Callable[[Setting], Codec]
+    factory: Callable[[Setting], BenchCodec]
     setting_range: Tuple[Setting, Setting]
     default_sweep: Tuple[Setting, ...]
     description: str = ""
@@ -71,7 +75,7 @@ class CodecFamily:
 _REGISTRY: Dict[str, CodecFamily] = {}
 
 
-def register_codec(name: str, factory: Callable[[Setting], Codec],
+def register_codec(name: str, factory: Callable[[Setting], BenchCodec],
                    setting_range: Tuple[Setting, Setting], default_sweep: Sequence[Setting],
                    description: str = "", integer: bool = True) -> CodecFamily:
     """Add a codec family; re-registering a name replaces it (e.g. a reloaded plugin)."""
@@ -86,16 +90,16 @@ def register_codec(name: str, factory: Callable[[Setting], Codec],
     return family
 
 
+def unregister_codec(name: str) -> None:
+    """Remove a family (no error when it is not registered)."""
+    _REGISTRY.pop(name, None)
+
+
 def _ensure_builtin() -> None:
-    # The built-in families register on import; importing here keeps the registry
-    # complete whichever module a caller imported first.
-    import cvlfic.codecs.classical  # noqa: F401
-    try:
-        import cvlfic.codecs.lfic  # noqa: F401
-    except ImportError:  # the learned codec's extras are not installed
-        pass
-    from cvlfic.baselines import register_all  # literature baselines with shipped models
-    register_all()
+    # The built-in families register when their modules are imported; loading them before
+    # every lookup keeps the registry complete whichever module a caller imported first.
+    from cvlfic.codecs.zoo import load_builtin_families
+    load_builtin_families()
 
 
 def codec_family(name: str) -> CodecFamily:
@@ -115,7 +119,7 @@ def default_settings(name: str) -> Tuple[Setting, ...]:
     return codec_family(name).default_sweep
 
 
-def create_codec(name: str, setting: Setting) -> Codec:
+def create_codec(name: str, setting: Setting) -> BenchCodec:
     family = codec_family(name)
     lo, hi = family.setting_range
     if not lo <= setting <= hi:

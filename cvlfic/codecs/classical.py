@@ -16,7 +16,7 @@ from typing import Callable
 
 import numpy as np
 
-from cvlfic.codecs.base import Codec, Setting, check_bgr, check_decoded, register_codec
+from cvlfic.codecs.base import BenchCodec, Setting, check_bgr, check_decoded, register_codec
 from cvlfic.errors import CorruptStreamError
 
 
@@ -28,7 +28,7 @@ def _imagecodecs():
     return imagecodecs
 
 
-class ImagecodecsCodec(Codec):
+class ImagecodecsCodec(BenchCodec):
     """A codec whose encoder and decoder are ``imagecodecs`` functions over RGB arrays."""
 
     def __init__(self, name: str, setting: Setting,
@@ -52,7 +52,7 @@ class ImagecodecsCodec(Codec):
         return check_decoded(rgb, self.name)[:, :, ::-1].copy()
 
 
-def _jpeg(setting: Setting) -> Codec:
+def _jpeg(setting: Setting) -> BenchCodec:
     ic = _imagecodecs()
     # Optimised Huffman tables: standard libjpeg-turbo practice, and at 112x112 the default
     # tables would cost a sizeable share of the file.
@@ -61,7 +61,7 @@ def _jpeg(setting: Setting) -> Codec:
                             ic.jpeg8_decode)
 
 
-def _jpeg2000(setting: Setting) -> Codec:
+def _jpeg2000(setting: Setting) -> BenchCodec:
     ic = _imagecodecs()
     # imagecodecs' level is OpenJPEG's fixed-quality mode: the target PSNR in dB.
     return ImagecodecsCodec(
@@ -70,7 +70,7 @@ def _jpeg2000(setting: Setting) -> Codec:
         lambda data: ic.jpeg2k_decode(data, numthreads=1))
 
 
-def _webp(setting: Setting) -> Codec:
+def _webp(setting: Setting) -> BenchCodec:
     ic = _imagecodecs()
     return ImagecodecsCodec(
         "webp", setting,
@@ -78,7 +78,7 @@ def _webp(setting: Setting) -> Codec:
         ic.webp_decode)
 
 
-def _avif(setting: Setting) -> Codec:
+def _avif(setting: Setting) -> BenchCodec:
     ic = _imagecodecs()
     # speed 6 and one thread: 5 ms a crop; the default thread pool is 20x slower on 2 cores.
     return ImagecodecsCodec(
@@ -88,7 +88,7 @@ def _avif(setting: Setting) -> Codec:
         lambda data: ic.avif_decode(data, numthreads=1))
 
 
-def _jpegxl(setting: Setting) -> Codec:
+def _jpegxl(setting: Setting) -> BenchCodec:
     ic = _imagecodecs()
     # level is libjxl's quality (0 maps to the largest distance, 25); a bare codestream is
     # a complete .jxl file.
@@ -133,7 +133,7 @@ def _mozjpeg_encode(rgb: np.ndarray, quality: Setting) -> bytes:
         overshoot_deringing=True, interlace=True, optimize_scans=True, quant_table=3)
 
 
-def _mozjpeg(setting: Setting) -> Codec:
+def _mozjpeg(setting: Setting) -> BenchCodec:
     _pyvips_with_mozjpeg()
     # Any JPEG decoder reads mozjpeg's output; libjpeg-turbo is the common one.
     return ImagecodecsCodec("mozjpeg", setting, _mozjpeg_encode, _imagecodecs().jpeg8_decode)

@@ -12,8 +12,9 @@ from typing import Union
 
 import numpy as np
 
-from cvlfic.codecs.base import Codec, Setting, check_bgr, register_codec
+from cvlfic.codecs.base import BenchCodec, Setting, check_bgr, register_codec
 from cvlfic.lfic.model_files import DEFAULT_MODEL, find_model, model_roots
+from cvlfic.lfic.modes import DEFAULT_MODE, Mode, check_mode
 
 BPP_SWEEP = (0.05, 0.075, 0.1, 0.15, 0.2, 0.3, 0.45)
 
@@ -25,11 +26,11 @@ def _loaded(model: str):
     return LficCodec(model)
 
 
-class LficBenchCodec(Codec):
-    def __init__(self, name: str, model: str, bpp: Setting, mode: str = "fast"):
+class LficBenchCodec(BenchCodec):
+    def __init__(self, name: str, model: str, bpp: Setting, mode: str = DEFAULT_MODE.value):
         super().__init__(name, bpp)
         self.model = model
-        self.mode = mode
+        self.mode = check_mode(mode).value
 
     def encode(self, image: np.ndarray) -> bytes:
         return _loaded(self.model).encode(check_bgr(image), bpp=float(self.setting), mode=self.mode)
@@ -46,7 +47,8 @@ def model_fingerprint(model: Union[str, Path]) -> str:
     return digest.hexdigest()[:12]
 
 
-def register_lfic_model(name: str, model: Union[str, Path], mode: str = "fast") -> None:
+def register_lfic_model(name: str, model: Union[str, Path], mode: str = DEFAULT_MODE.value) -> None:
+    mode = check_mode(mode).value  # the description is the benchmark's cache key: a plain str
     description = f"cvlfic learned codec ({Path(str(model)).name} {model_fingerprint(model)}, {mode})"
     register_codec(name, lambda bpp: LficBenchCodec(name, str(model), bpp, mode), (0.01, 4.0),
                    BPP_SWEEP, description=description, integer=False)
@@ -61,7 +63,7 @@ def _register_shipped() -> None:
     except FileNotFoundError:
         return  # no shipped model in this tree: the families stay unregistered
     register_lfic_model("lfic", DEFAULT_MODEL)
-    register_lfic_model("lfic-rfp", DEFAULT_MODEL, mode="fixed")  # ablation: fixed blocks
+    register_lfic_model("lfic-rfp", DEFAULT_MODEL, mode=Mode.FIXED)  # ablation: fixed blocks
     # Ablation models (models/ablation_<what>/) benchmark as lfic-<what>.
     for root in model_roots():
         for folder in sorted(root.glob(ABLATION_PREFIX + "*")):

@@ -12,7 +12,7 @@ from typing import Dict, List, Optional, Sequence, Tuple
 
 import numpy as np
 
-from cvlfic.codecs.base import Codec, Setting, codec_family, create_codec
+from cvlfic.codecs.base import BenchCodec, Setting, codec_family, create_codec
 
 # Bisection steps for families with real-valued settings.
 _REAL_STEPS = 12
@@ -71,7 +71,7 @@ def encode_all_within(name: str, images: Sequence[np.ndarray],
     return fits, sum(fit.missed for fit in fits)
 
 
-class TargetBytesCodec(Codec):
+class TargetBytesCodec(BenchCodec):
     """A codec family driven by a byte budget instead of a setting; ``encode`` raises
     ``BudgetMissError`` for an image the family cannot fit into the budget."""
 

@@ -83,7 +83,7 @@ def run_encode(args: argparse.Namespace) -> int:
 
 def run_decode(args: argparse.Namespace) -> int:
     from cvlfic.lfic import Codec
-    from cvlfic.lfic.codec import is_gray
+    from cvlfic.nets.network import is_gray
 
     out = output_path(args, ".png")
     data = args.input.read_bytes()
@@ -128,6 +128,7 @@ def quality_value(text: str) -> float:
 def register(subparsers) -> None:
     from cvlfic import bitstream
     from cvlfic.lfic.model_files import DEFAULT_MODEL
+    from cvlfic.lfic.modes import DEFAULT_MODE, MODES, modes_help
 
     limit = (f"largest image in pixels (default {bitstream.DEFAULT_MAX_PIXELS}, 1024x1024; "
              f"at most {bitstream.MAX_PIXELS})")
@@ -141,9 +142,7 @@ def register(subparsers) -> None:
     rate.add_argument("--max-bytes", type=positive_int, help="byte budget, never exceeded")
     rate.add_argument("--bpp", type=positive_float, help="bits per pixel cap")
     rate.add_argument("--quality", type=quality_value, help="0..100 (default 50)")
-    enc.add_argument("--mode", choices=["fast", "fixed", "best"], default="fast",
-                     help="fast (default), fixed (one block size everywhere) or best (the paper's "
-                          "Algorithm 1; needs torch, tens of seconds per face on a CPU)")
+    enc.add_argument("--mode", choices=MODES, default=DEFAULT_MODE.value, help=modes_help())
     enc.add_argument("--align", action="store_true", help="detect and align the largest face first")
     enc.add_argument("--max-pixels", type=positive_int, default=bitstream.DEFAULT_MAX_PIXELS,
                      help=limit)

@@ -4,7 +4,7 @@ Every pair image's aligned 112x112 crop goes through each chosen codec and setti
 decoded crop, resized to 150x150, is embedded by the face recognizer, and the 10-fold
 protocol gives accuracy per setting. Writes ``<out>/<name>.json`` (versioned), an RD plot
 ``<name>.png`` and ``<name>.md`` with BD-rates against the anchor codecs. Crops and
-descriptors are cached (``cvlfic.datasets.cache_dir()``), so an interrupted run resumes
+descriptors are cached (``cvlfic.cache.cache_dir()``), so an interrupted run resumes
 and a rerun with other reports is cheap.
 """
 from __future__ import annotations
@@ -84,7 +84,7 @@ def run(args: argparse.Namespace) -> int:
     from cvlfic.eval.sweep import MeasurementStore, measure_codec, measure_reference
     from cvlfic.eval.verification import pair_distances, verify
 
-    all_pairs = lfw.parse_pairs()
+    all_pairs = lfw.parse_pairs(root=args.data)
     try:
         folds = _parse_folds(args.folds, all_pairs.n_folds)
         plan = codec_plan(args.codecs, args.settings)
@@ -95,7 +95,7 @@ def run(args: argparse.Namespace) -> int:
     indices = pairs.used_images()
     with tqdm(total=len(all_pairs.images), desc="aligning LFW crops", unit="img",
               disable=args.quiet) as bar:
-        crops = lfw.load_crops(all_pairs.images, bar.update)
+        crops = lfw.load_crops(all_pairs.images, bar.update, root=args.data)
     embed, recognizer_text = make_embedder(args.recognizer, args.threads)
     store = MeasurementStore(args.recognizer)
 
@@ -166,6 +166,8 @@ def register(subparsers) -> argparse.ArgumentParser:
                         help="settings to run instead of a codec's default sweep")
     parser.add_argument("--folds", default="all",
                         help="'all' (default) or two or more comma-separated fold numbers 1..10")
+    parser.add_argument("--data", type=Path, metavar="DIR",
+                        help="face data folder, the one holding lfw/ (default: $CVLFIC_DATA)")
     parser.add_argument("--out", default="results", help="output folder (default: results)")
     parser.add_argument("--name", default="lfw_bench",
                         help="base name of the output files (default: lfw_bench)")

@@ -1,7 +1,7 @@
 """LFW View 2: the pairs list and a cache of aligned crops of every pair image.
 
 The crops are the input of every benchmark run, so they are computed once and kept in
-``cvlfic.datasets.cache_dir()``: standard 112x112 crops (what codecs compress) and native
+``cvlfic.cache.cache_dir()``: standard 112x112 crops (what codecs compress) and native
 150x150 chips (the recognizer's uncompressed reference), both from the same landmarks.
 """
 from __future__ import annotations
@@ -15,6 +15,7 @@ import cv2
 import numpy as np
 
 from cvlfic import datasets
+from cvlfic.cache import cache_dir
 
 # Face box used when dlib's HOG finds nothing even with upsampling: the median HOG box
 # (centre (129, 136), side 104) measured on 600 of the deep-funneled 250x250 pair images,
@@ -51,10 +52,11 @@ class LfwPairs:
         return np.unique(np.concatenate([self.left, self.right]))
 
 
-def parse_pairs(path: Optional[Path] = None) -> LfwPairs:
+def parse_pairs(path: Optional[Path] = None, root: Optional[datasets.PathLike] = None) -> LfwPairs:
     """Parse an LFW ``pairs.txt``: a ``folds<TAB>n`` header, then per fold ``n`` matched
-    (``name i j``) followed by ``n`` mismatched (``name1 i name2 j``) lines."""
-    path = Path(path) if path is not None else datasets.lfw_pairs_path()
+    (``name i j``) followed by ``n`` mismatched (``name1 i name2 j``) lines. Default: the
+    one of the data folder ``root`` (default ``$CVLFIC_DATA``)."""
+    path = Path(path) if path is not None else datasets.lfw_pairs_path(root)
     lines = [line.split() for line in path.read_text().splitlines() if line.strip()]
     if not lines or len(lines[0]) != 2:
         raise ValueError(f"{path}: first line must be '<folds> <pairs per half-fold>'")
@@ -121,14 +123,16 @@ class LfwCrops:
 
 
 def crop_cache_dir() -> Path:
-    return datasets.cache_dir() / f"lfw_crops_v{CROP_CACHE_VERSION}"
+    return cache_dir() / f"lfw_crops_v{CROP_CACHE_VERSION}"
 
 
 def load_crops(images: Sequence[ImageKey],
-               progress: Optional[Callable[[int], None]] = None) -> LfwCrops:
+               progress: Optional[Callable[[int], None]] = None,
+               root: Optional[datasets.PathLike] = None) -> LfwCrops:
     """Aligned crops of all ``images``, computed once and then read from the cache.
 
-    ``progress(n)`` is called as images are aligned (only when the cache is built).
+    ``progress(n)`` is called as images are aligned (only when the cache is built); the
+    images are read from the data folder ``root`` (default ``$CVLFIC_DATA``).
     """
     folder = crop_cache_dir()
     keys_file = folder / "images.json"
@@ -141,7 +145,7 @@ def load_crops(images: Sequence[ImageKey],
     chips150 = np.empty((len(images), 150, 150, 3), np.uint8)
     found = np.empty(len(images), np.uint8)
     for i, (name, index) in enumerate(images):
-        path = datasets.lfw_image_path(name, index)
+        path = datasets.lfw_image_path(name, index, root)
         image = cv2.imread(str(path), cv2.IMREAD_COLOR)
         if image is None:
             raise FileNotFoundError(f"cannot read LFW image {path}")

@@ -3,7 +3,7 @@
 For one (codec, setting), every pair image's 112x112 crop is encoded and decoded; the file
 size, PSNR and SSIM are recorded and the decoded crop, resized to 150x150 (bilinear), is
 embedded by the recognizer. Results go to one ``.npz`` per (recognizer, codec, setting)
-in ``cvlfic.datasets.cache_dir()``, saved after every chunk, so an interrupted run resumes
+in ``cvlfic.cache.cache_dir()``, saved after every chunk, so an interrupted run resumes
 where it stopped and a rerun only reads files.
 """
 from __future__ import annotations
@@ -15,8 +15,8 @@ from typing import Callable, Dict, Optional
 import cv2
 import numpy as np
 
-from cvlfic import datasets
-from cvlfic.codecs import Codec, codec_family
+from cvlfic.cache import cache_dir
+from cvlfic.codecs import BenchCodec, codec_family
 from cvlfic.eval.lfw import CROP_CACHE_VERSION
 from cvlfic.eval.metrics import psnr, ssim
 
@@ -40,7 +40,7 @@ class MeasurementStore:
     """Cached per-image arrays of one recognizer's runs, keyed by (codec, setting)."""
 
     def __init__(self, recognizer: str, root: Optional[Path] = None):
-        base = Path(root) if root is not None else datasets.cache_dir()
+        base = Path(root) if root is not None else cache_dir()
         self.folder = base / f"lfw_bench_v{STORE_VERSION}_crops{CROP_CACHE_VERSION}" / recognizer
 
     def path(self, codec: str, setting) -> Path:
@@ -74,7 +74,7 @@ class MeasurementStore:
         os.replace(partial, path)  # atomic: a killed run never leaves a torn file
 
 
-def measure_codec(codec: Codec, crops112: np.ndarray, indices: np.ndarray, embed: Embed,
+def measure_codec(codec: BenchCodec, crops112: np.ndarray, indices: np.ndarray, embed: Embed,
                   store: MeasurementStore, chunk: int = 512,
                   progress: Optional[Callable[[int], None]] = None,
                   fresh: bool = False) -> Dict[str, np.ndarray]:

@@ -13,7 +13,8 @@ import numpy as np
 import torch
 
 from cvlfic import bitstream
-from cvlfic.nets.rap import PROFILES, block_size_map
+from cvlfic.nets.network import block_size_map, step_value
+from cvlfic.nets.rap import PROFILES
 
 CONTENT_WEIGHT = 1.0
 
@@ -33,8 +34,8 @@ class SemanticGradient:
         """(loss, |gradient| summed per region as a Mh x Mw array)."""
         h, w = recon.shape[:2]
         planes = torch.from_numpy(recon).permute(2, 0, 1)[None].float().requires_grad_(True)
-        log2 = block_size_map(torch.from_numpy(mask)[None], h, w, self.profile)
-        fake = self.decoder(planes, log2, torch.tensor([1.0 / (levels - 1)]))
+        log2 = block_size_map(torch.from_numpy(mask)[None], h, w, self.profile.region, self.profile.blocks)
+        fake = self.decoder(planes, log2, torch.tensor([step_value(levels)]))
         loss = ((self.embed(fake.flip(1)) - self.target) ** 2).sum() \
             + CONTENT_WEIGHT * (fake - self.real).abs().mean()
         (grad,) = torch.autograd.grad(loss, planes)

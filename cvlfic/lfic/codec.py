@@ -11,14 +11,14 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, List, Optional, Sequence, Tuple, Union
 
-import cv2
 import numpy as np
 
 from cvlfic import _core, bitstream
-from cvlfic.backends.inputs import decoder_inputs
 from cvlfic.errors import BudgetError, CorruptStreamError, LimitError
 from cvlfic.lfic.encoder_params import load_encoder
 from cvlfic.lfic.model_files import DEFAULT_MODEL, find_model, model_metadata
+from cvlfic.lfic.modes import DEFAULT_MODE, Mode, check_mode
+from cvlfic.nets.network import is_gray_reconstruction, restore_outputs, stream_inputs
 
 DEFAULT_QUALITY = 50
 
@@ -45,11 +45,6 @@ def _check_face(face: np.ndarray) -> np.ndarray:
     if min(face.shape[:2]) < 1:
         raise ValueError(f"face must be at least 1x1, got shape {face.shape}")
     return np.ascontiguousarray(face)
-
-
-def is_gray(face: np.ndarray) -> bool:
-    """True for a BGR image whose three channels are equal (a gray image)."""
-    return bool((face[..., 0] == face[..., 1]).all() and (face[..., 1] == face[..., 2]).all())
 
 
 class Codec:
@@ -137,7 +132,7 @@ class Codec:
 
     def encode(self, face: np.ndarray, *, bpp: Optional[float] = None,
                max_bytes: Optional[int] = None, quality: Optional[float] = None,
-               mode: str = "fast") -> bytes:
+               mode: str = DEFAULT_MODE.value) -> bytes:
         """Compress a BGR (H x W x 3) or gray (H x W) uint8 face crop to at most the budget
         in bytes. A gray face (or BGR with equal channels) is coded as gray: it decodes gray,
         and a ``bpp`` or ``quality`` rate gives it ``gray_share()`` of a colour face's budget.
@@ -147,17 +142,16 @@ class Codec:
         it, the smallest stream is written."""
         face = _check_face(face)
         self.check_size(face)
-        if mode not in ("fast", "fixed", "best"):
-            raise ValueError(f"mode must be 'fast', 'best' or 'fixed', not {mode!r}")
+        mode = check_mode(mode)
         kind, rate, setting = self._rate(bpp, max_bytes, quality)
         try:
-            if mode == "fast":
+            if mode is Mode.FAST:
                 status, data, size = self.encoder.encode(face, kind, rate)
                 if data is None:
                     raise BudgetError("below the minimum", self.encoder.budget(face, kind, rate), size)
                 return data
             budget = self.encoder.budget(face, kind, rate)
-            if mode == "fixed":
+            if mode is Mode.FIXED:
                 return self._encode_fixed(face, budget)
             from cvlfic.lfic.algorithm1 import encode_best
             return encode_best(self, face, budget)
@@ -222,42 +216,22 @@ class Codec:
             self._runner = create_runner(self.model_dir, self.backend, self.threads, self.spinning)
         return self._runner
 
-    def _neutral_chroma(self, levels: int) -> Tuple[int, int]:
-        """The reconstruction's Cb, Cr of a gray pixel at ``levels`` (quantized 128)."""
-        key = (self.profile_id, levels)
-        if key not in _NEUTRAL:
-            region = self.profile["region"]
-            gray = np.full((region, region, 3), 128, np.uint8)
-            recon = bitstream.reconstruct(gray, bitstream.uniform_mask(region, region, self.profile_id),
-                                          self.profile_id, levels)
-            _NEUTRAL[key] = (int(recon[0, 0, 1]), int(recon[0, 0, 2]))
-        return _NEUTRAL[key]
-
     def stream_is_gray(self, recon: np.ndarray, levels: int) -> bool:
-        """A gray image's reconstruction: its chroma planes are flat at the neutral value
-        (profile planes YCbCr), or its three planes are equal (BGR)."""
-        if self.profile["planes"] == "YCbCr":
-            cb, cr = self._neutral_chroma(levels)
-            return bool((recon[..., 1] == cb).all() and (recon[..., 2] == cr).all())
-        return is_gray(recon)
+        """A gray image's reconstruction (``cvlfic.nets.network.is_gray_reconstruction``)."""
+        return is_gray_reconstruction(recon, self.profile, levels)
 
     def decoder_inputs(self, data: bytes):
         """``(network inputs, (height, width))`` of one stream."""
         return self._prepare(data)[:2]
 
     def _prepare(self, data: bytes):
-        """``(network inputs, (height, width), gray)`` of one stream."""
+        """``(network inputs, (height, width), gray)`` of one stream (``cvlfic.nets.network``)."""
         recon, mask, info = bitstream.decode_pooled(data, self.max_pixels)
         if info["profile"] != self.profile_id:
             raise CorruptStreamError(
                 f"stream uses profile {info['profile']}, model {self.model_dir.name} decodes "
                 f"profile {self.profile_id}")
-        gray = self.stream_is_gray(recon, info["levels"])
-        if gray and self.profile["planes"] == "YCbCr":
-            recon = recon.copy()
-            recon[..., 1:] = 128  # exactly neutral, not its nearest quantization level
-        inputs = decoder_inputs(recon, mask, info["levels"], self.profile["region"],
-                                self.profile["block_sizes"][0])
+        inputs, gray = stream_inputs(recon, mask, info["levels"], self.profile)
         return inputs, (info["height"], info["width"]), gray
 
     def decode(self, data: bytes) -> np.ndarray:
@@ -279,7 +253,7 @@ class Codec:
     # -- batches with per-item errors -------------------------------------------------------
     def encode_batch(self, faces: Sequence[np.ndarray], *, bpp: Optional[float] = None,
                      max_bytes: Optional[int] = None, quality: Optional[float] = None,
-                     mode: str = "fast") -> List["BatchResult"]:
+                     mode: str = DEFAULT_MODE.value) -> List["BatchResult"]:
         """Encode many faces at one rate setting (as ``encode``), one ``BatchResult`` per face
         in order: ``.data`` is its stream, or ``.error`` the exception that face raised
         (``LimitError``, ``BudgetError``, ``TypeError``/``ValueError`` for an item that is not a
@@ -288,8 +262,7 @@ class Codec:
         The rate and mode are checked once, before any work: a bad setting (two rates, a
         quality outside 0..100, an unknown mode) raises ``ValueError`` for the whole batch."""
         self.budget_bytes((1, 1), bpp, max_bytes, quality)  # raises on a bad setting
-        if mode not in ("fast", "fixed", "best"):
-            raise ValueError(f"mode must be 'fast', 'best' or 'fixed', not {mode!r}")
+        mode = check_mode(mode)
         results = []
         for face in faces:
             try:
@@ -347,15 +320,7 @@ class Codec:
     def _restore_prepared(self, prepared) -> List[np.ndarray]:
         """Faces of ``_prepare`` outputs of one input shape, in one network call."""
         batch = [np.concatenate([p[0][j] for p in prepared]) for j in range(3)]
-        restored = self.runner(*batch)
-        faces = []
-        for row, (_, (h, w), gray) in enumerate(prepared):
-            bgr = restored[row, :, :h, :w].transpose(1, 2, 0)
-            face = np.clip(np.rint(bgr * 255.0), 0, 255).astype(np.uint8)
-            if gray:
-                face = np.repeat(cv2.cvtColor(face, cv2.COLOR_BGR2GRAY)[:, :, None], 3, axis=2)
-            faces.append(face)
-        return faces
+        return restore_outputs(self.runner(*batch), [p[1] for p in prepared], [p[2] for p in prepared])
 
 
 @dataclass(frozen=True)
@@ -376,5 +341,3 @@ class BatchResult:
             raise self.error
         return self.data
 
-
-_NEUTRAL = {}  # (profile, levels) -> the reconstruction's chroma of a gray pixel

@@ -23,7 +23,7 @@ import cv2
 import numpy as np
 
 from cvlfic.face import Face, detect_faces
-from cvlfic.face.detect import _dlib, landmarks_for_box
+from cvlfic.face.detect import dlib_module, landmarks_for_box
 from cvlfic.video import blazeface
 from cvlfic.video.landmarks import have_dlib_landmarks, hog_like_box, landmarks_from_keypoints
 
@@ -39,11 +39,11 @@ MATCH_IOU = 0.3
 def installed_detectors() -> List[str]:
     # cvlfic.face's hog and haar paths run dlib's predictor whenever dlib is importable, so
     # they also need its model file (face-recognition-models).
-    landmarks_ok = _dlib() is None or have_dlib_landmarks()
+    landmarks_ok = dlib_module() is None or have_dlib_landmarks()
     names = []
     if blazeface.available():
         names.append("blazeface")
-    if _dlib() is not None and landmarks_ok:
+    if dlib_module() is not None and landmarks_ok:
         names.append("hog")
     if hasattr(cv2, "CascadeClassifier") and landmarks_ok:
         names.append("haar")

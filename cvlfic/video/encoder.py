@@ -8,7 +8,8 @@ from typing import Iterable, Iterator, List, Optional, Tuple, Union
 import numpy as np
 
 from cvlfic.face import STANDARD_SIZE, Face
-from cvlfic.face.detect import _check_image
+from cvlfic.face.detect import check_image
+from cvlfic.lfic.modes import DEFAULT_MODE
 from cvlfic.video.detection import FrameDetector
 from cvlfic.video.landmarks import standard_crop
 from cvlfic.video.quality import Quality, face_quality
@@ -45,7 +46,7 @@ class FaceStreamEncoder:
 
     def __init__(self, codec=None, *, quality: Optional[float] = None,
                  bpp: Optional[float] = None, max_bytes: Optional[int] = None,
-                 mode: str = "fast", detector: str = "auto", detect_every: int = 1,
+                 mode: str = DEFAULT_MODE.value, detector: str = "auto", detect_every: int = 1,
                  upsample: int = 0, min_face: int = 0, size: int = STANDARD_SIZE):
         if codec is None:
             from cvlfic.lfic import Codec
@@ -74,7 +75,7 @@ class FaceStreamEncoder:
         """The faces of one BGR uint8 frame, aligned and scored, not coded. ``timestamp``
         defaults to seconds since the first frame (wall clock), ``frame_index`` to the count
         of frames so far."""
-        frame = _check_image(frame)
+        frame = check_image(frame)
         now = time.perf_counter()
         if self._start is None:
             self._start = now

@@ -2,13 +2,13 @@
 import numpy as np
 import pytest
 
-from cvlfic.codecs import (Codec, codec_family, create_codec, default_settings, list_codecs,
-                           register_codec)
+from cvlfic.codecs import (BenchCodec, codec_family, create_codec, default_settings, list_codecs,
+                           register_codec, unregister_codec)
 
 CLASSICAL = ["jpeg", "mozjpeg", "jpeg2000", "webp", "avif", "jpegxl"]
 
 
-class XorCodec(Codec):
+class XorCodec(BenchCodec):
     """A toy lossless codec: raw bytes with a header naming the size."""
 
     def encode(self, image):
@@ -53,5 +53,33 @@ def test_registering_a_family_makes_it_creatable():
         with pytest.raises(ValueError):
             register_codec("test-bad", lambda s: XorCodec("test-bad", s), (0, 10), (11,))
     finally:
-        from cvlfic.codecs import base
-        base._REGISTRY.pop("test-xor", None)
+        unregister_codec("test-xor")
+
+
+def test_the_registry_loads_the_zoo_on_the_first_lookup_only():
+    # cvlfic.codecs imports no family (cvlfic.baselines depends on it, not the reverse); the
+    # first lookup loads the built-in families, the baselines' by name (cvlfic.codecs.zoo).
+    import subprocess
+    import sys
+    code = ("import sys, cvlfic.codecs as c\n"
+            "assert 'cvlfic.baselines' not in sys.modules and 'cvlfic.codecs.classical' not in sys.modules\n"
+            "names = c.list_codecs()\n"
+            "assert 'jpeg' in names and 'cvlfic.codecs.classical' in sys.modules\n"
+            "print(' '.join(names))\n")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    names = out.stdout.split()
+    from cvlfic.baselines import BASELINES
+    from cvlfic.lfic.model_files import find_model
+    for baseline in BASELINES:  # each baseline with a shipped model is a family
+        try:
+            find_model(f"baseline_{baseline}")
+        except FileNotFoundError:
+            continue
+        assert baseline in names
+
+
+def test_the_benchmark_interface_is_not_the_learned_codec():
+    import cvlfic
+    import cvlfic.codecs
+    assert not hasattr(cvlfic.codecs, "Codec")
+    assert not issubclass(cvlfic.Codec, BenchCodec)

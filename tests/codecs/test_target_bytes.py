@@ -2,13 +2,13 @@
 import numpy as np
 import pytest
 
-from cvlfic.codecs import (BudgetMissError, Codec, TargetBytesCodec, encode_all_within,
-                           encode_within, register_codec)
+from cvlfic.codecs import (BenchCodec, BudgetMissError, TargetBytesCodec, encode_all_within,
+                           encode_within, register_codec, unregister_codec)
 
 pytest.importorskip("imagecodecs")
 
 
-class PaddingCodec(Codec):
+class PaddingCodec(BenchCodec):
     """Output of exactly 10 + setting bytes: the best fit of any budget is known."""
 
     def encode(self, image):
@@ -23,8 +23,7 @@ def padding_family():
     register_codec("test-padding", lambda s: PaddingCodec("test-padding", s), (0, 1000),
                    (0, 1000), "exact-size toy codec")
     yield "test-padding"
-    from cvlfic.codecs import base
-    base._REGISTRY.pop("test-padding", None)
+    unregister_codec("test-padding")
 
 
 def test_bisection_finds_the_largest_fitting_setting(padding_family):

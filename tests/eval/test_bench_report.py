@@ -79,8 +79,8 @@ def test_a_whole_run_on_synthetic_pairs(tmp_path, monkeypatch):
     chips150 = np.stack([cv2.resize(c, (150, 150), interpolation=cv2.INTER_LINEAR)
                          for c in crops112])
     crops = lfw.LfwCrops(images, crops112, chips150, np.zeros(len(images), np.uint8))
-    monkeypatch.setattr(lfw, "parse_pairs", lambda: pairs)
-    monkeypatch.setattr(lfw, "load_crops", lambda keys, progress=None: crops)
+    monkeypatch.setattr(lfw, "parse_pairs", lambda root=None: pairs)
+    monkeypatch.setattr(lfw, "load_crops", lambda keys, progress=None, root=None: crops)
     monkeypatch.setattr(bench, "make_embedder", lambda recognizer, threads: (
         lambda chips: np.repeat(chips.mean(axis=(1, 2)), 43, axis=1)[:, :128].astype(np.float32),
         "mean colour (test)"))

@@ -2,11 +2,11 @@
 import numpy as np
 import pytest
 
-from cvlfic.codecs import Codec, register_codec
+from cvlfic.codecs import BenchCodec, register_codec, unregister_codec
 from cvlfic.eval.sweep import MeasurementStore, measure_codec, measure_reference
 
 
-class QuantizeCodec(Codec):
+class QuantizeCodec(BenchCodec):
     """Keeps the top ``setting`` bits of each byte; output is the raw array."""
 
     def encode(self, image):
@@ -22,8 +22,7 @@ def family():
     register_codec("test-quantize", lambda s: QuantizeCodec("test-quantize", s), (1, 8), (1, 8),
                    "toy quantizer")
     yield "test-quantize"
-    from cvlfic.codecs import base
-    base._REGISTRY.pop("test-quantize", None)
+    unregister_codec("test-quantize")
 
 
 def fake_embed(chips):

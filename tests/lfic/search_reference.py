@@ -153,6 +153,8 @@ def search(face: np.ndarray, params: dict, budget: int, candidates=None):
         overhead = 2 + _leb128_len(face.shape[0] - 1) + _leb128_len(face.shape[1] - 1) + 2
         values0 = sum((profile["region"] // sizes[0]) ** 2 for sizes in profile["block_sizes"])
         first = FIRST_SLOPE * (size_of(0) - overhead) / (values0 * shape[0] * shape[1])
+        if not first > 0:
+            first = 1.0  # an empty coarsest payload (a tiny image): one byte per value
         k = longest_fitting_prefix(size_of, len(sequence), budget, sequence_costs(sequence, profile), first)
         if k < 0:
             continue

@@ -8,12 +8,8 @@ from cvlfic.video.sources import OpenCVFrames, open_source  # noqa: E402
 
 
 @pytest.fixture(scope="module")
-def clip():
-    from cvlfic import datasets
-    try:
-        return str(datasets.video_clip_path())
-    except FileNotFoundError as exc:
-        pytest.skip(f"sample clip not present ({exc})")
+def clip(sample_clip):
+    return sample_clip  # tests/conftest.py
 
 
 def test_pyav_reads_what_opencv_reads(clip):

@@ -2,13 +2,13 @@
 import cv2
 import pytest
 
-from cvlfic import datasets
+from sample_data import sample_clip_path
 
 
 def sample_clip() -> str:
     """Path of the sample clip (skips the test when the data is absent)."""
     try:
-        return str(datasets.video_clip_path())
+        return str(sample_clip_path())
     except FileNotFoundError as exc:
         pytest.skip(f"sample clip not present ({exc})")
 

@@ -229,9 +229,10 @@ CVLFIC_API int cvlfic_encode_face(const cvlfic_encoder *encoder, const uint8_t *
  * even, as align_face does), fitted to dlib's 5-point reference face by least squares, and
  * the chip is sampled as dlib's extract_image_chip does (bilinear, values truncated, 0
  * outside the image; below half the face's size from its 2:1 pyramid). Measured identical
- * on 597 of 597 LFW faces at 112 (bench/core/align_match.py) and on 3000 random cases
- * (sizes 2-300, rotated, rescaled, shifted off the image, gray, random points); OpenCV's
- * warpAffine with the same transform differs by 0.50 grey levels on average.
+ * on 597 of 597 LFW faces at 112 and on 3000 of 3000 random cases against dlib (sizes
+ * 2-300; rotated, rescaled, shifted off the image, flat, gray, random points), with
+ * `bench/core/align_match.py --faces 600 --random 3000`. OpenCV's warpAffine with the same
+ * transform differs by 0.50 grey levels on average (it rounds where dlib truncates).
  *
  * Both functions return CVLFIC_ERR_ARGUMENT for a NULL pointer, `size` outside
  * [2, 8192], a landmark that is NaN, infinite or beyond +-2^20 pixels, and degenerate
@@ -242,7 +243,8 @@ CVLFIC_API int cvlfic_encode_face(const cvlfic_encoder *encoder, const uint8_t *
 
 /* The 2 x 3 similarity (row-major) that maps image coordinates (x, y) to crop coordinates:
  * u = t[0] x + t[1] y + t[2], v = t[3] x + t[4] y + t[5]; crop pixel (u, v) shows the image
- * at the inverse-mapped point. */
+ * at the inverse-mapped point (from a pyramid level, including dlib's shift of that level's
+ * grid: (-0.5, +0.5) * (2^levels - 1) image pixels). */
 CVLFIC_API int cvlfic_align_transform(const float landmarks[10], size_t size, double transform[6]);
 /* Warp the face to the crop: `img` height x width (each <= CVLFIC_MAX_SIDE, at most
  * CVLFIC_MAX_PIXELS), `channels` 1 or 3 (any channel order; each is sampled alike), rows
@@ -252,6 +254,27 @@ CVLFIC_API int cvlfic_align_transform(const float landmarks[10], size_t size, do
 CVLFIC_API int cvlfic_align_face(const uint8_t *img, size_t height, size_t width, size_t stride,
                                  int channels, const float landmarks[10], size_t size, uint8_t *out,
                                  size_t out_stride);
+
+/* ---- Format tables: the colour transform and the quantizer of bitstream v1 -------------
+ *
+ * The reconstruction (cvlfic_reconstruct, cvlfic_decode) is, for each region of the mask:
+ * the image turned into the profile's planes by the colour transform below, padded by
+ * replicating the last row and column to whole regions; each plane cut into square blocks
+ * (cvlfic_profile.block_sizes[plane][mask index]); each block's mean rounded half up,
+ * (sum + n / 2) / n for n pixels; the mean v coded as level q[v] and restored as d[q[v]],
+ * over the whole block. These functions hand out the tables, so that code recomputing the
+ * reconstruction (the torch RAP of training, cvlfic/nets/rap.py) reads them instead of
+ * restating them. */
+
+/* The forward colour transform of `profile`: plane p of a pixel (b, g, r) is
+ *     min(255, (coef[p][0] * b + coef[p][1] * g + coef[p][2] * r + coef[p][3]) >> *shift),
+ * the sums never being negative. Profile 0 (YCbCr): JPEG full-range YCbCr in integers, shift
+ * 8; profile 1 (BGR): the identity, shift 0. */
+CVLFIC_API int cvlfic_colour_transform(int profile, int coef[3][4], int *shift);
+/* The quantizer of `levels` (a count of cvlfic_levels_table): q[v] is the level of the block
+ * mean v in 0..255, d[l] the value restored for level l < levels (d[l] = 255 from l = levels
+ * on, which no stream uses). */
+CVLFIC_API int cvlfic_quantizer(int levels, uint8_t q[256], uint8_t d[256]);
 
 #ifdef __cplusplus
 }

@@ -20,7 +20,7 @@ import numpy as np
 from cvlfic.baselines import runtime
 from cvlfic.baselines.bian.rates import RATES
 from cvlfic.baselines.stream import pack, unpack
-from cvlfic.codecs.base import Codec, check_bgr, check_decoded, register_codec
+from cvlfic.codecs.base import BenchCodec, check_bgr, check_decoded, register_codec
 from cvlfic.errors import CorruptStreamError
 
 NAME = "bian"
@@ -83,7 +83,7 @@ def png_payload(levels: np.ndarray) -> bytes:
     return best
 
 
-class BianCodec(Codec):
+class BianCodec(BenchCodec):
     def __init__(self, setting: int):
         if int(setting) != setting or not 1 <= setting <= len(RATES):
             raise ValueError(f"{NAME}: setting must be an integer in 1..{len(RATES)}")

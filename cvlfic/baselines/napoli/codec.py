@@ -15,7 +15,7 @@ import numpy as np
 
 from cvlfic.baselines import runtime, stream
 from cvlfic.baselines.napoli import CHANNEL_SWEEP, CODE_CHANNELS, GRID
-from cvlfic.codecs.base import Codec, Setting, check_bgr, check_decoded, register_codec
+from cvlfic.codecs.base import BenchCodec, Setting, check_bgr, check_decoded, register_codec
 from cvlfic.errors import CorruptStreamError
 
 NAME = "napoli"
@@ -42,7 +42,7 @@ def _inflate(payload: bytes, size: int) -> bytes:
     return raw
 
 
-class NapoliCodec(Codec):
+class NapoliCodec(BenchCodec):
     def __init__(self, channels: Setting):
         if int(channels) != channels or not 1 <= channels <= CODE_CHANNELS:
             raise ValueError(f"{NAME}: channels must be an integer in 1..{CODE_CHANNELS}")

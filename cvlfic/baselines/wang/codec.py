@@ -17,7 +17,7 @@ import numpy as np
 
 from cvlfic.baselines import runtime, stream
 from cvlfic.baselines.wang.base import BaseLayerCoder, dequantize, quantize
-from cvlfic.codecs.base import Codec, Setting, check_bgr, check_decoded, register_codec
+from cvlfic.codecs.base import BenchCodec, Setting, check_bgr, check_decoded, register_codec
 from cvlfic.errors import CorruptStreamError
 
 NAME = "wang"
@@ -104,7 +104,7 @@ def split(data: bytes):
     return frame, q, enhancement
 
 
-class WangCodec(Codec):
+class WangCodec(BenchCodec):
     def __init__(self, setting: Setting):
         if setting not in SETTINGS:
             raise ValueError(f"wang: setting must be one of {SETTINGS}, got {setting!r}")
