@@ -307,6 +307,7 @@ FaceEncoder::Choice FaceEncoder::search(const std::vector<int> &level_candidates
         size_t lo = 0, hi = total + 1, before = 0;  // lo fits; hi: first known not to (or past the end)
         double slope = kFirstSlope * static_cast<double>(sizes[0] - static_cast<long>(overhead)) /
                        static_cast<double>(values[0] * static_cast<int64_t>(regions));
+        if (!(slope > 0)) slope = 1.0;  // an empty coarsest payload (a tiny image): one byte per value
         bool bisect_next = false;
         auto at_cost = [&](double target) {  // searchsorted(cost, target, "right") - 1, inside the bracket
             const long at = static_cast<long>(std::upper_bound(cost.begin(), cost.begin() + static_cast<long>(total + 1), target,

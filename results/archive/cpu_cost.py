@@ -9,9 +9,11 @@ import sys
 import time
 from pathlib import Path
 
-from cvlfic.archive.coding import CodingSettings, FaceCoder, ItemError, read_image_file
-from cvlfic.archive.job import list_images
-from cvlfic.datasets import lfw_dir
+sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "bench"))  # bench/: devdata
+import devdata  # noqa: E402,F401  (CVLFIC_DATA: the checkout's data folder when unset)
+from cvlfic.archive.coding import CodingSettings, FaceCoder, ItemError, read_image_file  # noqa: E402
+from cvlfic.archive.job import list_images  # noqa: E402
+from cvlfic.datasets import lfw_dir  # noqa: E402
 
 
 def main():
