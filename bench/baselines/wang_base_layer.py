@@ -35,7 +35,7 @@ from cvlfic.eval.verification import accuracy_at, pair_distances, verify
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--out", type=Path, default=Path("results"))
+    parser.add_argument("--out", type=Path, default=Path("results/baselines"))
     args = parser.parse_args()
 
     pairs = lfw.parse_pairs()

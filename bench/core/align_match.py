@@ -14,7 +14,7 @@ each crop below is compared with ``cvlfic.align_face`` (dlib's ``get_face_chip``
 faces rotated and rescaled (down to dlib's pyramid), shifted off the image, posterized (flat
 areas), gray, with random or half-pixel points, at crop sizes 2-300.
 
-    python bench/core/align_match.py --faces 600 --random 3000 [--out bench/core/results]  # ~2 min
+    python bench/core/align_match.py --faces 600 --random 3000 [--out results/core]  # ~2 min
 """
 from __future__ import annotations
 

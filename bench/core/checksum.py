@@ -17,7 +17,7 @@ Wrong decodes found by the harness are decoded again with ``cvlfic.bitstream.dec
 (the Python binding) and checked to be accepted and different from the original; and p_s of
 one kind is measured again in pure Python, independently of the harness.
 
-    python bench/core/checksum.py --faces 300 --trials 60000 --crc-trials 100000000 --out bench/core/results
+    python bench/core/checksum.py --faces 300 --trials 60000 --crc-trials 100000000 --out results/core
 
 One process at a time (one core); about 5 minutes.
 """

@@ -9,7 +9,7 @@ For uniform masks of 8x8 and 4x4 luma blocks and L = 8 and 24, per face:
   and v1 without its trained initial probabilities, as ideal code lengths (the variants
   all start from untrained probabilities).
 
-    python bench/core/compression.py --faces 300 --out bench/core/results
+    python bench/core/compression.py --faces 300 --out results/core
 """
 from __future__ import annotations
 

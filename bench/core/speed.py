@@ -2,7 +2,7 @@
 bench/core/speed.cpp against the core sources and runs it on the benchmark's 300 aligned
 LFW chips (identities not in pairs.txt).
 
-    python bench/core/speed.py --out bench/core/results
+    python bench/core/speed.py --out results/core
 """
 from __future__ import annotations
 

@@ -6,8 +6,8 @@ under a bpp cap; the classical codecs then get LFIC's byte count as a budget (th
 quality search, ``encode_within``). A codec that cannot get that small shows its smallest
 output with the byte count in red. Labels: bytes, PSNR (dB), SSIM.
 
-    python bench/lfic/picture_grid.py --out results/lfic_picture_grid.png
-    python bench/lfic/picture_grid.py --codecs bian,napoli,wang --out results/baselines_picture_grid.png
+    python bench/lfic/picture_grid.py --out results/lfic/picture_grid.png
+    python bench/lfic/picture_grid.py --codecs bian,napoli,wang --out results/baselines/picture_grid.png
 """
 from __future__ import annotations
 
@@ -58,7 +58,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--faces", type=int, default=4)
-    parser.add_argument("--out", type=Path, default=Path("results/lfic_picture_grid.png"))
+    parser.add_argument("--out", type=Path, default=Path("results/lfic/picture_grid.png"))
     parser.add_argument("--codecs", default=",".join(CLASSICAL),
                         help="codec families next to LFIC (comma-separated)")
     args = parser.parse_args()

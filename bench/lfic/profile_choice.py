@@ -6,7 +6,7 @@ several level counts in both profiles, and compare bytes with the PSNR of the
 reconstruction (turned back to BGR). The profile whose points lie higher at equal bytes
 gives the decoder more to work with per byte.
 
-    python bench/lfic/profile_choice.py --crops 200 --out results/lfic_profile_choice.md
+    python bench/lfic/profile_choice.py --crops 200 --out results/lfic/profile_choice.md
 """
 from __future__ import annotations
 
@@ -37,7 +37,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--crops", type=int, default=200)
-    parser.add_argument("--out", type=Path, default=Path("results/lfic_profile_choice.md"))
+    parser.add_argument("--out", type=Path, default=Path("results/lfic/profile_choice.md"))
     args = parser.parse_args()
     crops = training_crops()
     pick = np.random.default_rng(0).choice(len(crops), args.crops, replace=False)

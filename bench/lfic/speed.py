@@ -5,7 +5,7 @@ at batch 1 and the given thread count; each classical codec runs at the setting 
 size is closest to LFIC's bytes (from its default sweep). Median wall time and median
 process CPU time per face, after a warm-up.
 
-    python bench/lfic/speed.py --faces 50 --threads 2 --out bench/lfic/speed.json
+    python bench/lfic/speed.py --faces 50 --threads 2 --out results/speed/speed.json
 """
 from __future__ import annotations
 
@@ -53,7 +53,7 @@ def main() -> None:
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--faces", type=int, default=50)
     parser.add_argument("--threads", type=int, default=2)
-    parser.add_argument("--out", type=Path, default=Path("bench/lfic/speed.json"))
+    parser.add_argument("--out", type=Path, default=Path("results/speed/speed.json"))
     args = parser.parse_args()
     pairs = lfw.parse_pairs()
     keys = [pairs.images[i] for i in np.linspace(0, len(pairs.images) - 1, args.faces).astype(int)]

@@ -1,6 +1,6 @@
 """Plot a shipped model's training log: losses and held-out validation over steps.
 
-    python bench/lfic/training_curves.py models/lfic_ycc16 --out results/lfic_training_curves.png
+    python bench/lfic/training_curves.py models/lfic_ycc16 --out results/lfic/training_curves.png
 """
 from __future__ import annotations
 
@@ -18,7 +18,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("model", type=Path, nargs="+", help="model folders with training_log.jsonl")
-    parser.add_argument("--out", type=Path, default=Path("results/lfic_training_curves.png"))
+    parser.add_argument("--out", type=Path, default=Path("results/lfic/training_curves.png"))
     args = parser.parse_args()
     fig, axes = plt.subplots(1, 3, figsize=(15, 4))
     for folder in args.model:

@@ -6,7 +6,7 @@ It prints, in standard-chip pixels, the mean position of dlib's 5 points (the ch
 used when dlib is absent) and of BlazeFace's eye/nose/mouth keypoints, the mean HOG box
 relative to the BlazeFace box, and how far each landmark route lands from dlib's own.
 
-    python bench/video/calibrate_landmarks.py [N_IMAGES] > bench/video/landmark_calibration.json
+    python bench/video/calibrate_landmarks.py [N_IMAGES] > results/video/landmark_calibration.json
 """
 import json
 import sys

@@ -7,7 +7,7 @@ false alarm. Every configuration runs over all frames in order (trackers need th
 is the mean over all frames, landmarks included. Detectors that are not installed (dlib
 for hog; OpenCV < 5 for haar, which OpenCV 5 dropped) are reported as unavailable.
 
-    PYTHONPATH=. python bench/video/detectors.py > bench/video/detectors.json
+    PYTHONPATH=. python bench/video/detectors.py > results/video/detectors.json
 """
 import json
 import sys
@@ -52,7 +52,7 @@ def matches(a, b):
 def main():
     cv2.setNumThreads(1)
     frames = read_frames()
-    labelled = json.loads((Path(__file__).parent / "reference_faces.json").read_text())
+    labelled = json.loads((Path(__file__).resolve().parents[2] / "results" / "video" / "reference_faces.json").read_text())
     reference = {i: [] for i in range(0, len(frames), labelled["frame_stride"])}
     for c in labelled["candidates"]:
         if c["face"]:

@@ -5,7 +5,7 @@ the process's resident memory sampled every 500 frames.
 Growth is measured from the sample at 1,000 frames (after warm-up: ONNX Runtime arenas,
 OpenCV DNN buffers, first allocations) to the end; the first sample is kept too.
 
-    PYTHONPATH=. nohup python bench/video/long_run.py 10000 > bench/video/long_run.json &
+    PYTHONPATH=. nohup python bench/video/long_run.py 10000 > results/video/long_run.json &
 """
 import json
 import os

@@ -5,7 +5,7 @@
 2. The sample clip end to end (read/decode video, detect, align, encode, write the .lfics),
    with the time per stage, for each detector setting and frame reader.
 
-    PYTHONPATH=. python bench/video/speed.py [codec] [clip] > bench/video/speed.json
+    PYTHONPATH=. python bench/video/speed.py [codec] [clip] > results/video/speed.json
 
 Times are wall clock on a shared 2-core machine (the load average is recorded with them);
 the clip runs use one thread, so ``fps_by_cpu_time`` (frames per second of the process's own

@@ -2,7 +2,7 @@
 on the first N LFW images in sorted order: the cost that does not depend on what else the
 machine runs. Writes results/archive/cpu_cost.json.
 
-    python results/archive/cpu_cost.py [N]
+    python bench/archive/cpu_cost.py [N]
 """
 import json
 import sys
@@ -56,7 +56,7 @@ def main():
         "note": "process CPU time in one process, one thread for the decoder (OpenCV may use "
                 "a second thread); a worker per core runs at most this fast",
     }
-    out = Path(__file__).resolve().parent / "cpu_cost.json"
+    out = Path(__file__).resolve().parents[2] / "results" / "archive" / "cpu_cost.json"
     out.write_text(json.dumps(result, indent=2) + "\n")
     print(json.dumps(result, indent=2))
 

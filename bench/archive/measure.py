@@ -1,6 +1,6 @@
 """Run one ``cvlfic archive`` measurement and record it as results/archive/<name>.json.
 
-    python results/archive/measure.py NAME DST -- cvlfic archive SRC DST [options]
+    python bench/archive/measure.py NAME DST -- cvlfic archive SRC DST [options]
 
 Records the command, the wall time, the machine's load average before and after (the
 machine may be shared), and the manifest's counts, run and verify figures."""
@@ -44,7 +44,7 @@ def main():
         "model": manifest["model"],
         "settings": manifest["settings"],
     }
-    out = Path(__file__).resolve().parent / f"{name}.json"
+    out = Path(__file__).resolve().parents[2] / "results" / "archive" / f"{name}.json"
     out.write_text(json.dumps(result, indent=2) + "\n")
     print(json.dumps({k: result[k] for k in ("name", "wall_seconds", "images_per_second",
                                              "faces_per_second", "startup_seconds",
