@@ -143,10 +143,13 @@ def model_packages() -> Tuple[List[str], Dict[str, List[str]]]:
 MODEL_PACKAGES, MODEL_DATA = model_packages()
 
 setup(
-    # The top-level plugins/ and models/ folders ship inside the package as cvlfic.plugins and
-    # cvlfic._models (trained weights: nothing is downloaded at run time).
-    packages=[*find_packages(include=["cvlfic", "cvlfic.*"]), "cvlfic.plugins", *MODEL_PACKAGES],
-    package_dir={"cvlfic.plugins": "plugins", "cvlfic._models": "models"},
+    # The top-level models/ folder ships inside the package as cvlfic._models (trained weights:
+    # nothing is downloaded at run time). It stays at the top level, mapped here, because
+    # training (cvlfic.train) and the export scripts write new weights to models/<name>/ in the
+    # checkout, and a source checkout reads them there (cvlfic.lfic.model_files.model_roots()).
+    # The plugins (cvlfic/plugins/) are an ordinary subpackage found by find_packages().
+    packages=[*find_packages(include=["cvlfic", "cvlfic.*"]), *MODEL_PACKAGES],
+    package_dir={"cvlfic._models": "models"},
     package_data=MODEL_DATA,
     ext_modules=[CMakeExtension("cvlfic._core")],
     cmdclass={"build_ext": CMakeBuild},

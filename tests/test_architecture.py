@@ -1,8 +1,7 @@
 """The package's layering, read from the source with the standard library's ``ast``.
 
 Each top-level subpackage or module of ``cvlfic`` (``cvlfic.face``, ``cvlfic.codecs``,
-``cvlfic.bitstream``, ...; the top-level ``plugins/`` folder ships as ``cvlfic.plugins``) is
-one component. The tests check that
+``cvlfic.bitstream``, ``cvlfic.plugins``, ...) is one component. The tests check that
 
 * the components' import graph has no cycle (imports inside functions count; a module named
   only by a string, as in the CLI's subcommand table, the lazy names of ``cvlfic/__init__.py``
@@ -23,8 +22,8 @@ from typing import Dict, Iterator, List, Optional, Set, Tuple
 
 ROOT = Path(__file__).resolve().parents[1]
 PACKAGE = "cvlfic"
-# Source folder of each package that ships under cvlfic (setup.py's package_dir).
-SOURCES = {PACKAGE: ROOT / "cvlfic", f"{PACKAGE}.plugins": ROOT / "plugins"}
+# Source folder of each package that ships under cvlfic (cvlfic.plugins is cvlfic/plugins/).
+SOURCES = {PACKAGE: ROOT / "cvlfic"}
 # The package itself (cvlfic/__init__.py) as a node of the graph.
 TOP = "<cvlfic>"
 # Strings a library module must not contain: the checkout's data layout and the sample clip.

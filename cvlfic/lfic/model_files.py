@@ -2,6 +2,10 @@
 
 Installed packages carry them as ``cvlfic/_models``; a source checkout reads ``models/``.
 ``CVLFIC_MODELS`` points elsewhere. Nothing is ever downloaded.
+
+The weights stay in the checkout's top-level ``models/`` (setup.py maps that folder to the
+package ``cvlfic._models``) rather than moving under ``cvlfic/``: training and the export
+scripts write new models there, and a checkout (or an editable install) reads them in place.
 """
 from __future__ import annotations
 

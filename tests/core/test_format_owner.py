@@ -104,9 +104,9 @@ RESTATEMENTS = {
 
 
 def test_no_python_module_restates_the_tables():
-    """Under cvlfic/, plugins/ and bench/ (the tests keep independent references on purpose)."""
+    """Under cvlfic/ (plugins included) and bench/ (the tests keep independent references on purpose)."""
     found = []
-    paths = [p for folder in (PACKAGE, ROOT / "plugins", ROOT / "bench") for p in folder.rglob("*.py")]
+    paths = [p for folder in (PACKAGE, ROOT / "bench") for p in folder.rglob("*.py")]
     for path in sorted(paths):
         text = path.read_text()
         for what, pattern in RESTATEMENTS.items():
