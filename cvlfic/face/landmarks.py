@@ -1,21 +1,21 @@
-"""Landmarks and the standard crop for video frames, with or without dlib.
+"""Landmarks for BlazeFace's boxes and the standard crop, with or without dlib.
 
 With dlib (the ``face`` extra) the 5 points come from dlib's predictor on the detected box
 and the crop from ``cvlfic.face.align_face``: exactly the standard crop. Without it, the
 points are estimated from BlazeFace's keypoints and the crop is cut by the C core
 (``cvlfic.face.align.align_face_points``), which gives dlib's chip byte for byte. The
 constants were measured on LFW by ``bench/video/calibrate_landmarks.py`` (results in
-``bench/video/landmark_calibration.json``).
+``results/video/landmark_calibration.json``).
 """
 from __future__ import annotations
 
-from typing import Tuple
+from typing import List, Sequence, Tuple
 
 import numpy as np
 
-from cvlfic.face import STANDARD_SIZE, Face, align_face
-from cvlfic.face.align import align_face_points
-from cvlfic.face.detect import dlib_module
+from cvlfic.face.align import STANDARD_SIZE, align_face, align_face_points
+from cvlfic.face.blazeface import Detection
+from cvlfic.face.detect import Face, dlib_module, landmarks_for_box
 
 # dlib's 5 points (its order) in the 112 px standard crop: where get_face_chip puts them
 # on LFW on average (measured, paired with BlazeFace's below; the chip's own reference
@@ -54,21 +54,27 @@ def hog_like_box(box: Tuple[float, float, float, float]) -> Tuple[int, int, int,
             int(round(left + rr * w)), int(round(top + rb * h)))
 
 
-def have_dlib_landmarks() -> bool:
-    if dlib_module() is None:
-        return False
-    try:
-        from cvlfic.face.models import SHAPE_PREDICTOR_5, dlib_model_path
-        dlib_model_path(SHAPE_PREDICTOR_5)
-    except (ImportError, FileNotFoundError):
-        return False
-    return True
-
-
 def landmarks_from_keypoints(keypoints: np.ndarray) -> np.ndarray:
     """dlib-order 5 points estimated from BlazeFace's keypoints (eyes, nose, mouth)."""
     to_image = similarity(BLAZEFACE_TEMPLATE_112, np.asarray(keypoints)[:4])
     return (DLIB_TEMPLATE_112 @ to_image[:, :2].T + to_image[:, 2]).astype(np.float32)
+
+
+def blazeface_faces(bgr: np.ndarray, found: Sequence[Detection], use_dlib: bool) -> List[Face]:
+    """BlazeFace's detections as faces, largest first: dlib's 5 points on a HOG-shaped box
+    when ``use_dlib`` (dlib and its model installed), else points estimated from the
+    keypoints."""
+    rgb = np.ascontiguousarray(bgr[:, :, ::-1]) if use_dlib and found else None
+    faces = []
+    for det in found:
+        box = hog_like_box(det.box)
+        if use_dlib:
+            points = landmarks_for_box(rgb, box)
+        else:
+            points = landmarks_from_keypoints(det.keypoints)
+        faces.append(Face(box, points, det.score))
+    faces.sort(key=lambda f: -(f.box[2] - f.box[0]) * (f.box[3] - f.box[1]))
+    return faces
 
 
 def standard_crop(bgr: np.ndarray, face: Face, size: int = STANDARD_SIZE) -> np.ndarray:

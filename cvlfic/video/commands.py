@@ -317,7 +317,7 @@ def _positive_int(text: str) -> int:
 
 def register(subparsers) -> None:
     from cvlfic.lfic.model_files import DEFAULT_MODEL
-    from cvlfic.video.detection import DETECTORS
+    from cvlfic.face.detect import DETECTORS
     from cvlfic.video.sources import BACKENDS
 
     video = subparsers.add_parser(

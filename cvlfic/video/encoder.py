@@ -7,11 +7,9 @@ from typing import Iterable, Iterator, List, Optional, Tuple, Union
 
 import numpy as np
 
-from cvlfic.face import STANDARD_SIZE, Face
+from cvlfic.face import STANDARD_SIZE, Face, FrameDetector, standard_crop
 from cvlfic.face.detect import check_image
 from cvlfic.lfic.modes import DEFAULT_MODE
-from cvlfic.video.detection import FrameDetector
-from cvlfic.video.landmarks import standard_crop
 from cvlfic.video.quality import Quality, face_quality
 from cvlfic.video.records import FaceRecord
 
@@ -32,7 +30,7 @@ class FaceStreamEncoder:
 
     ``codec``: a ``cvlfic.lfic.Codec`` (default: the shipped model, 1 thread). Rate: at most
     one of ``quality`` / ``bpp`` / ``max_bytes`` (the codec's default otherwise). Detection:
-    ``detector`` and ``detect_every`` as in :class:`cvlfic.video.detection.FrameDetector`;
+    ``detector`` and ``detect_every`` as in :class:`cvlfic.face.FrameDetector`;
     faces narrower than ``min_face`` pixels are skipped. Records carry the detector's track
     number (``FaceRecord.track``) and landmarks rounded to whole pixels (what a version-2
     stream stores), and the crop is cut at those landmarks, so the stored landmarks give

@@ -10,7 +10,7 @@ import pytest
 from cvlfic import _core, datasets
 from cvlfic.face import Face, align_face
 from cvlfic.face.align import align_face_points, alignment_transform
-from cvlfic.video import landmarks as video_landmarks
+from cvlfic.face import landmarks as face_landmarks
 
 HAVE_DLIB = importlib.util.find_spec("dlib") is not None
 # detect_faces needs dlib's 5-point model (face_recognition_models)
@@ -97,8 +97,8 @@ def test_standard_crop_without_dlib_is_the_dlib_crop(monkeypatch):
     image = rng.integers(0, 256, (240, 260, 3), dtype=np.uint8)
     points = synthetic_landmarks(rng)
     face = Face((40, 40, 200, 200), points, 1.0)
-    monkeypatch.setattr(video_landmarks, "dlib_module", lambda: None)
-    crop = video_landmarks.standard_crop(image, face)
+    monkeypatch.setattr(face_landmarks, "dlib_module", lambda: None)
+    crop = face_landmarks.standard_crop(image, face)
     np.testing.assert_array_equal(crop, align_face_points(image, points))
     if HAVE_DLIB:
         monkeypatch.undo()

@@ -176,7 +176,7 @@ def test_crafted_rois_and_caps_changes(gst_env, feeder, tmp_path):
 
 def _reference_faces(clip, tmp_path):
     """The faces `cvlfic video` finds on the clip (its BlazeFace detector when installed)."""
-    from cvlfic.video.detection import installed_detectors
+    from cvlfic.face import installed_detectors
     if "blazeface" not in installed_detectors():
         return None
     ref = tmp_path / "reference.lfics"

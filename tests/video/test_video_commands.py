@@ -10,7 +10,7 @@ import pytest
 
 from cvlfic.cli import main
 from cvlfic.video import FaceRecord, StreamInfo, read_face_stream
-from cvlfic.video.detection import installed_detectors
+from cvlfic.face import installed_detectors
 
 from video_clip import clip_frames
 

@@ -2,8 +2,8 @@
 import numpy as np
 import pytest
 
-from cvlfic.video import blazeface
-from cvlfic.video.detection import FrameDetector, resolve_detector
+from cvlfic.face import blazeface
+from cvlfic.face import FrameDetector, resolve_detector
 
 from video_clip import clip_frames
 

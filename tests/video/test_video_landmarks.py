@@ -5,7 +5,7 @@ import pytest
 
 from cvlfic import datasets
 from cvlfic.face import Face
-from cvlfic.video import landmarks
+from cvlfic.face import landmarks
 
 
 def test_similarity_recovers_a_known_transform():

@@ -5,7 +5,7 @@ import pytest
 
 from cvlfic.video import read_face_stream
 from cvlfic.video.encoder import FaceCandidate
-from cvlfic.video.landmarks import DLIB_TEMPLATE_112
+from cvlfic.face.landmarks import DLIB_TEMPLATE_112
 from cvlfic.video.policy import StoragePolicy
 from cvlfic.video.quality import Quality, face_quality, pose_angles
 from cvlfic.video.records import FaceRecord
@@ -101,14 +101,14 @@ def test_quality_factors():
 # -- on the sample clip -------------------------------------------------------------------
 
 def detector_or_skip():
-    from cvlfic.video.detection import installed_detectors
+    from cvlfic.face import installed_detectors
     if not installed_detectors():
         pytest.skip("no face detector installed")
 
 
 def test_tracks_follow_a_face_and_end_at_a_scene_cut():
     detector_or_skip()
-    from cvlfic.video.detection import FrameDetector
+    from cvlfic.face import FrameDetector
 
     from video_clip import clip_frames
     detector = FrameDetector(detect_every=3)

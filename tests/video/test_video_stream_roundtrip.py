@@ -4,8 +4,8 @@ import pytest
 
 from cvlfic.face import Face
 from cvlfic.video import FaceStreamDecoder, FaceStreamEncoder, FaceStreamWriter, StreamInfo
-from cvlfic.video.detection import installed_detectors
-from cvlfic.video.landmarks import standard_crop
+from cvlfic.face import installed_detectors
+from cvlfic.face import standard_crop
 
 from video_clip import clip_frames
 
