@@ -277,45 +277,6 @@ private:
     const Contexts &c_;
 };
 
-// The range coder's arithmetic without its bytes: how many BinEncoder would write.
-class ByteCounter {
-public:
-    void put(uint32_t p0, int bit) {
-        const uint32_t bound = (range_ >> 16) * p0;
-        if (bit) {
-            low_ += bound;
-            range_ -= bound;
-        } else {
-            range_ = bound;
-        }
-        low_ &= 0xFFFFFFFFu;  // a carry changes bytes already counted, not their number
-        while (range_ < (1u << 24)) {
-            ++bytes_;
-            low_ = (low_ << 8) & 0xFFFFFFFFu;
-            range_ <<= 8;
-        }
-    }
-    int code(Prob &prob, int bit) {
-        put(prob.p0(), bit);
-        prob.update(bit);
-        return bit;
-    }
-    int bypass(int bit) {
-        put(32768, bit);
-        return bit;
-    }
-    size_t finish() const {
-        int bytes = 0;
-        termination(low_, range_, bytes);
-        return bytes_ + static_cast<size_t>(bytes);
-    }
-
-private:
-    uint64_t low_ = 0;
-    uint32_t range_ = 0xFFFFFFFFu;
-    size_t bytes_ = 0;
-};
-
 // Codes logged decisions with the adaptive probabilities of `c`.
 template <class Bin>
 void replay(const uint16_t *log, size_t n, Contexts &c, Bin &bin) {
@@ -400,10 +361,11 @@ size_t ProbeCoder::code(const uint8_t *mask, std::vector<uint8_t> *out) {
         enc.finish();
         return out->size();
     }
-    ByteCounter counter;
+    BinEncoder counter;  // counts only
     code_mask(l_, counter, c, m.data(), true);
     for (const Span &span : order_) replay(pool_.data() + span.start, span.count, c, counter);
-    return counter.finish();
+    counter.finish();
+    return counter.size();
 }
 
 }  // namespace cvlfic

@@ -3,9 +3,11 @@
 namespace cvlfic {
 
 void BinEncoder::carry() {
-    // The interval never leaves [0, 1), so a carry always finds a byte below 0xFF.
-    for (size_t i = out_.size(); i-- > 0;)
-        if (++out_[i] != 0) break;
+    // The interval never leaves [0, 1), so a carry always finds a byte below 0xFF. (A
+    // counting encoder has no bytes to change: a carry never changes their number.)
+    if (out_)
+        for (size_t i = out_->size(); i-- > 0;)
+            if (++(*out_)[i] != 0) break;
     low_ &= 0xFFFFFFFFu;
 }
 
@@ -24,7 +26,9 @@ void BinEncoder::finish() {
     low_ = termination(low_, range_, bytes);
     if (low_ >> 32) carry();
     // Only the significant bytes: the decoder reads zeros past the end.
-    for (int i = 0; i < bytes; ++i) out_.push_back(static_cast<uint8_t>(low_ >> (24 - 8 * i)));
+    if (out_)
+        for (int i = 0; i < bytes; ++i) out_->push_back(static_cast<uint8_t>(low_ >> (24 - 8 * i)));
+    count_ += static_cast<size_t>(bytes);
 }
 
 bool BinDecoder::canonical_end() const {

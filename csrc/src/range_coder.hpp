@@ -57,7 +57,9 @@ uint64_t termination(uint64_t low, uint32_t range, int &bytes);
 
 class BinEncoder {
 public:
-    explicit BinEncoder(std::vector<uint8_t> &out) : out_(out) {}
+    explicit BinEncoder(std::vector<uint8_t> &out) : out_(&out) {}
+    // Writes nothing: counts the bytes an encoder with an output would write (size()).
+    BinEncoder() = default;
 
     int code(Prob &prob, int bit) {
         put(prob.p0(), bit);
@@ -69,7 +71,10 @@ public:
         return bit;
     }
     void finish();
-    // One decision with probability p0 (of a 0, in 1/65536) without a context to adapt.
+    // Bytes written so far (all of them after finish()).
+    size_t size() const { return count_; }
+
+private:
     void put(uint32_t p0, int bit) {
         const uint32_t bound = (range_ >> 16) * p0;
         if (bit) {
@@ -80,16 +85,16 @@ public:
         }
         if (low_ >> 32) carry();
         while (range_ < (1u << 24)) {
-            out_.push_back(static_cast<uint8_t>(low_ >> 24));
+            if (out_) out_->push_back(static_cast<uint8_t>(low_ >> 24));
+            ++count_;
             low_ = (low_ << 8) & 0xFFFFFFFFu;
             range_ <<= 8;
         }
     }
-
-private:
     void carry();
 
-    std::vector<uint8_t> &out_;
+    std::vector<uint8_t> *out_ = nullptr;
+    size_t count_ = 0;
     uint64_t low_ = 0;
     uint32_t range_ = 0xFFFFFFFFu;
 };
