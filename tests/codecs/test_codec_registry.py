@@ -56,7 +56,7 @@ def test_registering_a_family_makes_it_creatable():
         unregister_codec("test-xor")
 
 
-def test_the_registry_loads_the_zoo_on_the_first_lookup_only():
+def test_the_registry_loads_the_zoo_on_the_first_lookup_only(tmp_path):
     # cvlfic.codecs imports no family (cvlfic.baselines depends on it, not the reverse); the
     # first lookup loads the built-in families, the baselines' by name (cvlfic.codecs.zoo).
     import subprocess
@@ -66,7 +66,8 @@ def test_the_registry_loads_the_zoo_on_the_first_lookup_only():
             "names = c.list_codecs()\n"
             "assert 'jpeg' in names and 'cvlfic.codecs.classical' in sys.modules\n"
             "print(' '.join(names))\n")
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    # cwd outside the checkout: `python -c` puts the working directory first on sys.path
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=tmp_path)
     names = out.stdout.split()
     from cvlfic.baselines import BASELINES
     from cvlfic.lfic.model_files import find_model

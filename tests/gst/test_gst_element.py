@@ -180,8 +180,9 @@ def _reference_faces(clip, tmp_path):
     if "blazeface" not in installed_detectors():
         return None
     ref = tmp_path / "reference.lfics"
+    # cwd outside the checkout: `python -m` puts the working directory first on sys.path
     subprocess.run([sys.executable, "-m", "cvlfic", "video", clip, "-o", str(ref), "--detector", "blazeface"],
-                   check=True, capture_output=True, timeout=600)
+                   check=True, capture_output=True, timeout=600, cwd=tmp_path)
     return _faces(ref)[1]
 
 
@@ -230,7 +231,7 @@ def test_pipeline_with_facedetect_on_the_clip(gst_env, tmp_path, sample_clip):
     # every face decodes through cvlfic unpack (--strict: nothing damaged or refused)
     faces_dir = tmp_path / "faces"
     unpacked = subprocess.run([sys.executable, "-m", "cvlfic", "unpack", str(out), "-o", str(faces_dir), "--strict"],
-                              capture_output=True, text=True, timeout=600)
+                              capture_output=True, text=True, timeout=600, cwd=tmp_path)
     assert unpacked.returncode == 0, unpacked.stderr
     pngs = sorted(faces_dir.glob("frame*_face*.png"))
     assert len(pngs) == len(faces)
