@@ -102,3 +102,11 @@ def test_encode_face_example_without_python(build_dir, tmp_path):
     assert restored.shape == (112, 112, 3)
     mse = np.mean((restored.astype(float) - crop.astype(float)) ** 2)
     assert 10 * np.log10(255 ** 2 / mse) > 22  # measured 24.1 dB (lfic_ycc16, 313 bytes)
+
+
+def test_golden_streams_decode_bit_exactly_from_c(build_dir):
+    golden = Path(__file__).resolve().parent / "golden"
+    run = subprocess.run([str(build_dir / "golden_decode"), str(golden)], capture_output=True, text=True)
+    assert run.returncode == 0, run.stderr
+    count = len((golden / "manifest.txt").read_text().splitlines())
+    assert run.stdout.strip() == f"golden_decode: {count} streams ok"
