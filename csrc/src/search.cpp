@@ -45,7 +45,7 @@ struct FaceEncoder::Choice {
     bool found = false;
     int levels = 0;
     double distortion = 0;
-    std::vector<uint8_t> mask, payload;
+    std::vector<uint8_t> payload;
 };
 
 FaceEncoder::FaceEncoder(const EncoderParams &params, const FaceImage &face)
@@ -153,7 +153,23 @@ size_t FaceEncoder::budget(RateKind kind, double rate) {
     return budget;
 }
 
-std::vector<uint8_t> FaceEncoder::stream(const Layout &l, const uint8_t *, const std::vector<uint8_t> &payload) const {
+void FaceEncoder::pooled_values(const Layout &l, int s, std::vector<uint8_t> &q, std::vector<size_t> *q_at) const {
+    const Profile &prof = *p_.profile;
+    for (size_t ry = 0; ry < mask_h_; ++ry)
+        for (size_t rx = 0; rx < mask_w_; ++rx) {
+            if (q_at) q_at->push_back(q.size());
+            for (const int c : prof.order) {
+                const int k = log2_side(prof.sizes[c][s]);
+                const size_t gw = l.padded_w >> k, per = static_cast<size_t>(prof.region) >> k;
+                const uint64_t half = (uint64_t{1} << (2 * k)) >> 1;
+                const size_t base = offset_[c * 8 + k] + ry * per * gw + rx * per;
+                for (size_t by = 0; by < per; ++by)
+                    for (size_t bx = 0; bx < per; ++bx) q.push_back(l.quant->q[(s1_[base + by * gw + bx] + half) >> (2 * k)]);
+            }
+        }
+}
+
+std::vector<uint8_t> FaceEncoder::stream(const Layout &l, const std::vector<uint8_t> &payload) const {
     std::vector<uint8_t> out;
     write_header(l, out);
     out.insert(out.end(), payload.begin(), payload.end());
@@ -167,20 +183,8 @@ size_t FaceEncoder::smallest_stream() {
         std::vector<uint8_t> header;
         write_header(l, header);
         const std::vector<uint8_t> mask(mask_h_ * mask_w_, 0);
-        // Pooled values at the largest blocks, in coding order (see encode's `pool`).
         std::vector<uint8_t> q, payload;
-        const Profile &prof = *p_.profile;
-        for (size_t ry = 0; ry < mask_h_; ++ry)
-            for (size_t rx = 0; rx < mask_w_; ++rx)
-                for (const int c : prof.order) {
-                    const int k = log2_side(prof.sizes[c][0]);
-                    const size_t n = size_t{1} << k, gw = l.padded_w >> k, per = prof.region >> k;
-                    for (size_t by = 0; by < per; ++by)
-                        for (size_t bx = 0; bx < per; ++bx) {
-                            const uint64_t s = s1_[offset_[c * 8 + k] + (ry * per + by) * gw + rx * per + bx];
-                            q.push_back(l.quant->q[(s + n * n / 2) >> (2 * k)]);
-                        }
-                }
+        pooled_values(l, 0, q, nullptr);  // the largest blocks everywhere
         encode_payload(l, mask.data(), q, payload);
         smallest_ = static_cast<long>(header.size() + payload.size() + 2);
     }
@@ -272,20 +276,7 @@ FaceEncoder::Choice FaceEncoder::search(const std::vector<int> &level_candidates
         // Pooled values of every region at every level, in coding order.
         std::vector<uint8_t> q_by_size[CVLFIC_MAX_SIZES];
         std::vector<size_t> q_at[CVLFIC_MAX_SIZES];
-        for (int s = 0; s < n_sizes; ++s)
-            for (size_t ry = 0; ry < mask_h_; ++ry)
-                for (size_t rx = 0; rx < mask_w_; ++rx) {
-                    q_at[s].push_back(q_by_size[s].size());
-                    for (const int c : prof.order) {
-                        const int k2 = log2_side(prof.sizes[c][s]);
-                        const size_t gw = l.padded_w >> k2, per = per_region >> k2;
-                        const uint64_t half = (uint64_t{1} << (2 * k2)) >> 1;
-                        const size_t base = offset_[c * 8 + k2] + ry * per * gw + rx * per;
-                        for (size_t by = 0; by < per; ++by)
-                            for (size_t bx = 0; bx < per; ++bx)
-                                q_by_size[s].push_back(qz.q[(s1_[base + by * gw + bx] + half) >> (2 * k2)]);
-                    }
-                }
+        for (int s = 0; s < n_sizes; ++s) pooled_values(l, s, q_by_size[s], &q_at[s]);
         // Longest prefix of the sequence whose stream fits (size_of is almost monotonic in k).
         ProbeCoder coder(l, q_by_size, q_at);
         auto pool = [&](size_t k) {
@@ -304,7 +295,7 @@ FaceEncoder::Choice FaceEncoder::search(const std::vector<int> &level_candidates
         // value) of the last two fitting prefixes, at first a fraction of the coarsest
         // stream's. Then interpolate inside the bracket, bisecting whenever an interpolation
         // step fails to halve it.
-        size_t lo = 0, hi = total + 1, before = 0;  // lo fits; hi: first known not to (or past the end)
+        size_t lo = 0, hi = total + 1;  // lo fits; hi: first known not to (or past the end)
         double slope = kFirstSlope * static_cast<double>(sizes[0] - static_cast<long>(overhead)) /
                        static_cast<double>(values[0] * static_cast<int64_t>(regions));
         if (!(slope > 0)) slope = 1.0;  // an empty coarsest payload (a tiny image): one byte per value
@@ -331,26 +322,23 @@ FaceEncoder::Choice FaceEncoder::search(const std::vector<int> &level_candidates
             if (probe(mid) <= budget) {
                 if (sizes[mid] > sizes[lo] && cost[mid] > cost[lo])
                     slope = static_cast<double>(sizes[mid] - sizes[lo]) / static_cast<double>(cost[mid] - cost[lo]);
-                before = lo;
                 lo = mid;
             } else {
                 hi = mid;
             }
             bisect_next = hi <= total && !bisect_next && 2 * (hi - lo) > width;
         }
-        (void)before;
         pool(lo);
-        std::vector<uint8_t> lo_mask = mask, lo_payload;
+        std::vector<uint8_t> lo_payload;
         if (overhead + coder.code(mask.data(), &lo_payload) != static_cast<size_t>(sizes[lo]))
             fail(CVLFIC_ERR_INTERNAL);  // the counted size must be the written one
         double distortion = 0;
         for (size_t r = 0; r < regions; ++r)
-            distortion += (prior ? p_.weight[r] : 1.0) * static_cast<double>(err[r * n_sizes + lo_mask[r]]);
+            distortion += (prior ? p_.weight[r] : 1.0) * static_cast<double>(err[r * n_sizes + mask[r]]);
         if (!best.found || distortion < best.distortion) {
             best.found = true;
             best.levels = levels;
             best.distortion = distortion;
-            best.mask = lo_mask;
             best.payload = lo_payload;
         }
     }
@@ -363,7 +351,7 @@ std::vector<uint8_t> FaceEncoder::encode(size_t budget) {
     const std::vector<int> coarsest{p_.level_candidates[0]};
     if (!c.found && candidates != coarsest) c = search(coarsest, budget);
     if (!c.found) fail(CVLFIC_ERR_BUDGET);
-    return stream(make_layout(*p_.profile, c.levels, height_, width_), c.mask.data(), c.payload);
+    return stream(make_layout(*p_.profile, c.levels, height_, width_), c.payload);
 }
 
 }  // namespace cvlfic

@@ -37,7 +37,10 @@ private:
     struct Choice;
     Choice search(const std::vector<int> &level_candidates, size_t budget);
     std::vector<int> levels_for_budget(size_t budget) const;
-    std::vector<uint8_t> stream(const Layout &layout, const uint8_t *mask, const std::vector<uint8_t> &payload) const;
+    // Quantized pooled values of every region at block index s, in coding order; with q_at,
+    // where each region's values start.
+    void pooled_values(const Layout &layout, int s, std::vector<uint8_t> &q, std::vector<size_t> *q_at) const;
+    std::vector<uint8_t> stream(const Layout &layout, const std::vector<uint8_t> &payload) const;
 
     const EncoderParams &p_;
     size_t height_, width_;
