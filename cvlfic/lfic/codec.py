@@ -116,8 +116,8 @@ class Codec:
         return len(bitstream.encode_pooled(face, np.zeros(shape, np.uint8), self.profile_id,
                                            self.level_candidates[0]))
 
-    def _budget_error(self, face: np.ndarray, budget: int, setting: str) -> BudgetError:
-        minimum = self.smallest_stream(face)
+    def _budget_error(self, face: np.ndarray, budget: int, setting: str, minimum: int = 0) -> BudgetError:
+        minimum = minimum or self.smallest_stream(face)  # the core's, when it reported it
         return BudgetError(f"{setting} gives a budget of {budget} bytes, below the minimum of "
                            f"{minimum} bytes for this {face.shape[1]}x{face.shape[0]} crop",
                            budget, minimum)
@@ -156,7 +156,7 @@ class Codec:
             from cvlfic.lfic.algorithm1 import encode_best
             return encode_best(self, face, budget)
         except BudgetError as exc:
-            raise self._budget_error(face, exc.budget, setting) from exc
+            raise self._budget_error(face, exc.budget, setting, exc.minimum) from exc
 
     def _rate(self, bpp, max_bytes, quality):
         """(core rate kind, value, how the caller said it) of exactly one of the three."""
