@@ -86,17 +86,21 @@ public:
     // stream's size, for the caller's message; other failures raise.
     py::tuple encode(const Image &img, int kind, double rate) const {
         const Face f = face_of(img);
-        std::string out(cvlfic_encode_bound(f.h, f.w, profile()), '\0');
+        // The worst case of a face's stream is about 10 bytes per pixel: one buffer per
+        // thread, grown as needed, instead of a new zeroed one per face.
+        thread_local std::vector<uint8_t> out;
+        const size_t bound = cvlfic_encode_bound(f.h, f.w, profile());
+        if (out.size() < bound) out.resize(bound);
         size_t size = 0;
         int st;
         {
             py::gil_scoped_release nogil;
-            st = cvlfic_encode_face(enc_.get(), f.data, f.h, f.w, f.stride, f.channels, kind, rate,
-                                    reinterpret_cast<uint8_t *>(&out[0]), out.size(), &size);
+            st = cvlfic_encode_face(enc_.get(), f.data, f.h, f.w, f.stride, f.channels, kind, rate, out.data(),
+                                    out.size(), &size);
         }
         if (st == CVLFIC_ERR_BUDGET) return py::make_tuple(st, py::none(), size);
         if (st != CVLFIC_OK) throw py::value_error(cvlfic_status_string(st));
-        return py::make_tuple(st, py::bytes(out.data(), size), size);
+        return py::make_tuple(st, py::bytes(reinterpret_cast<const char *>(out.data()), size), size);
     }
 
 private:

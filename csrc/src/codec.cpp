@@ -2,23 +2,38 @@
 
 #include <cstring>
 #include <memory>
+#include <type_traits>
 
 namespace cvlfic {
 namespace {
 
 constexpr int kMaxBlocksPerRegion = 64;  // (16 / 2)^2 in ycc16
 
+// A block side known at compile time: the loops over a block unroll.
+template <size_t N>
+using Side = std::integral_constant<size_t, N>;
+
 // The blocks of one region (mask index s): the planes in the profile's coding order; in each
-// plane the blocks in raster order.
+// plane the blocks in raster order. `visit` gets the side as a Side<n> (it converts to
+// size_t), one instance per block side.
 template <class F>
 void for_each_block_of(const Layout &l, size_t rx, size_t ry, int s, F &&visit) {
     const Profile &prof = *l.profile;
     const size_t region = static_cast<size_t>(prof.region);
     for (const int p : prof.order) {
-        const size_t n = static_cast<size_t>(prof.sizes[p][s]);
-        int k = 0;  // block index inside the region
-        for (size_t by = 0; by < region; by += n)
-            for (size_t bx = 0; bx < region; bx += n) visit(p, s, k++, rx * region + bx, ry * region + by, n);
+        auto blocks = [&](auto n) {
+            int k = 0;  // block index inside the region
+            for (size_t by = 0; by < region; by += n)
+                for (size_t bx = 0; bx < region; bx += n) visit(p, s, k++, rx * region + bx, ry * region + by, n);
+        };
+        switch (prof.sizes[p][s]) {
+        case 1: blocks(Side<1>{}); break;
+        case 2: blocks(Side<2>{}); break;
+        case 4: blocks(Side<4>{}); break;
+        case 8: blocks(Side<8>{}); break;
+        case 16: blocks(Side<16>{}); break;
+        default: fail(CVLFIC_ERR_INTERNAL);  // no profile has another block side
+        }
     }
 }
 
@@ -30,11 +45,6 @@ void for_each_block(const Layout &l, const uint8_t *mask, F &&visit) {
 }
 
 // Block sides are powers of two: means are shifts.
-inline int log2_of(size_t n) {
-    int s = 0;
-    while ((size_t{1} << s) < n) ++s;
-    return s;
-}
 inline int rounded_mean(unsigned sum, int log2_count) {
     return static_cast<int>((sum + ((1u << log2_count) >> 1)) >> log2_count);
 }
@@ -46,9 +56,10 @@ struct Prediction {
 
 // From the already reconstructed pixels around the block: mean of the column to the left,
 // mean of the row above, the pixel above-left.
-Prediction predict(const uint8_t *plane, size_t stride, size_t x0, size_t y0, size_t n, const Quantizer &qz,
+template <size_t n>
+Prediction predict(const uint8_t *plane, size_t stride, size_t x0, size_t y0, Side<n>, const Quantizer &qz,
                    bool v1_prediction) {
-    const int log2n = log2_of(n);
+    constexpr int log2n = side_log2(n);
     if (x0 == 0 && y0 == 0) return {128, 0};
     if (y0 == 0) {
         unsigned sum = 0;
@@ -78,9 +89,9 @@ Prediction predict(const uint8_t *plane, size_t stride, size_t x0, size_t y0, si
     return {value, act};
 }
 
-// Sets an n x n block to one value; n is 1, 2, 4, 8 or 16, so rows are a few word stores
-// (memset calls would cost more than the stores).
-void fill(uint8_t *plane, size_t stride, size_t x0, size_t y0, size_t n, uint8_t value) {
+// Sets an n x n block to one value: rows of constant-size copies, each one store.
+template <size_t n>
+void fill(uint8_t *plane, size_t stride, size_t x0, size_t y0, Side<n>, uint8_t value) {
     const uint64_t word = value * 0x0101010101010101ull;
     uint8_t *row = plane + y0 * stride + x0;
     for (size_t i = 0; i < n; ++i, row += stride) {
@@ -108,15 +119,15 @@ void code_mask(const Layout &l, Bin &bin, Contexts &c, uint8_t *mask, bool conte
 // coded (encoder: q given; decoder: have_q false), its reconstruction filled. Shared by
 // encoder, decoder, meter and the search's decision log. `ref_residual` carries the
 // reference plane's residuals of this region to the later planes (cross-plane profiles).
-template <class Bin>
-int code_block(const Layout &l, int p, int s, int k, size_t x0, size_t y0, size_t n, int q, Bin &bin, Contexts &c,
+template <class Bin, size_t n>
+int code_block(const Layout &l, int p, int s, int k, size_t x0, size_t y0, Side<n> side, int q, Bin &bin, Contexts &c,
                const ModelOptions &opt, Planes &rec, int *ref_residual) {
     const int levels = l.levels;
     const Quantizer &qz = *l.quant;
     const Profile &prof = *l.profile;
     const int ref = prof.order[0];
     uint8_t *plane = rec.plane(p);
-    const Prediction pr = predict(plane, rec.w, x0, y0, n, qz, opt.v1_prediction);
+    const Prediction pr = predict(plane, rec.w, x0, y0, side, qz, opt.v1_prediction);
     int qpred = qz.q[pr.value];
     int act = opt.contexts ? pr.activity : 0;
     if (prof.cross_plane && opt.v1_prediction && p != ref) {
@@ -131,7 +142,7 @@ int code_block(const Layout &l, int p, int s, int k, size_t x0, size_t y0, size_
     const int size = opt.contexts ? s : 0;
     const int value = code_residual(bin, c, cls, size, act, q, qpred, levels);
     if (p == ref) ref_residual[k] = value - qpred;  // k: raster index inside the region
-    fill(plane, rec.w, x0, y0, n, qz.d[value]);
+    fill(plane, rec.w, x0, y0, side, qz.d[value]);
     return value - qpred;
 }
 
@@ -140,7 +151,7 @@ template <class Bin>
 void code_region(const Layout &l, size_t rx, size_t ry, int s, const uint8_t *q, size_t *qi, Bin &bin, Contexts &c,
                  const ModelOptions &opt, Planes &rec, std::vector<uint8_t> *residuals) {
     int ref_residual[kMaxBlocksPerRegion];
-    for_each_block_of(l, rx, ry, s, [&](int p, int s_, int k, size_t x0, size_t y0, size_t n) {
+    for_each_block_of(l, rx, ry, s, [&](int p, int s_, int k, size_t x0, size_t y0, auto n) {
         const int r = code_block(l, p, s_, k, x0, y0, n, q ? q[(*qi)++] : 0, bin, c, opt, rec, ref_residual);
         if (residuals) residuals->push_back(static_cast<uint8_t>(r));
     });
@@ -182,12 +193,12 @@ void check_mask(const Layout &l, const uint8_t *mask) {
 std::vector<uint8_t> pool_blocks(const Layout &l, const Planes &planes, const uint8_t *mask) {
     std::vector<uint8_t> q;
     q.reserve(3 * l.padded_h * l.padded_w / 4);
-    for_each_block(l, mask, [&](int p, int, int, size_t x0, size_t y0, size_t n) {
+    for_each_block(l, mask, [&](int p, int, int, size_t x0, size_t y0, auto n) {
         const uint8_t *src = planes.plane(p) + y0 * planes.w + x0;
         unsigned sum = 0;
         for (size_t y = 0; y < n; ++y, src += planes.w)
             for (size_t x = 0; x < n; ++x) sum += src[x];
-        q.push_back(l.quant->q[rounded_mean(sum, 2 * log2_of(n))]);
+        q.push_back(l.quant->q[rounded_mean(sum, 2 * side_log2(n))]);
     });
     return q;
 }
@@ -195,7 +206,7 @@ std::vector<uint8_t> pool_blocks(const Layout &l, const Planes &planes, const ui
 void fill_blocks(const Layout &l, const uint8_t *mask, const std::vector<uint8_t> &q, Planes &rec) {
     rec.resize(l.padded_w, l.padded_h);
     size_t i = 0;
-    for_each_block(l, mask, [&](int p, int, int, size_t x0, size_t y0, size_t n) {
+    for_each_block(l, mask, [&](int p, int, int, size_t x0, size_t y0, auto n) {
         fill(rec.plane(p), rec.w, x0, y0, n, l.quant->d[q[i++]]);
     });
 }
@@ -277,16 +288,20 @@ private:
     const Contexts &c_;
 };
 
-// Codes logged decisions with the adaptive probabilities of `c`.
+// Codes logged decisions with the adaptive probabilities of `c`. The coder's state is copied
+// into a local for the loop: the compiler then keeps it in registers (through `bin` it would
+// reload it after every probability update, which it cannot prove does not alias it).
 template <class Bin>
 void replay(const uint16_t *log, size_t n, Contexts &c, Bin &bin) {
+    Bin local = bin;
     for (size_t i = 0; i < n; ++i) {
         const int index = log[i] >> 1, bit = log[i] & 1;
         if (index == Contexts::kTotal)
-            bin.bypass(bit);
+            local.bypass(bit);
         else
-            bin.code(c.at(index), bit);
+            local.code(c.at(index), bit);
     }
+    bin = local;
 }
 
 }  // namespace
@@ -300,8 +315,11 @@ ProbeCoder::ProbeCoder(const Layout &layout, const std::vector<uint8_t> (&q_by_s
       q_at_(q_at),
       filled_(regions_, 0xFF),
       scratch_(std::make_unique<Contexts>(*initial_)),
-      slots_(regions_) {
+      slots_(1024, {kEmpty, 0}) {
     rec_.resize(l_.padded_w, l_.padded_h);
+    spans_.reserve(slots_.size() / 2);
+    // About the decisions of two models of every region at its finest blocks.
+    pool_.reserve(2 * 3 * l_.padded_w * l_.padded_h / 4);
 }
 
 ProbeCoder::~ProbeCoder() = default;
@@ -316,7 +334,7 @@ void ProbeCoder::fill_region(size_t r, int s) {
     const size_t rx = r % l_.mask_w, ry = r / l_.mask_w;
     const uint8_t *q = q_by_size_[s].data() + q_at_[s][r];
     size_t i = 0;
-    for_each_block_of(l_, rx, ry, s, [&](int p, int, int, size_t x0, size_t y0, size_t n) {
+    for_each_block_of(l_, rx, ry, s, [&](int p, int, int, size_t x0, size_t y0, auto n) {
         fill(rec_.plane(p), rec_.w, x0, y0, n, l_.quant->d[q[i++]]);
     });
     filled_[r] = static_cast<uint8_t>(s);
@@ -330,9 +348,11 @@ ProbeCoder::Span ProbeCoder::decisions(const uint8_t *mask, size_t r) {
     const long rx = static_cast<long>(r % l_.mask_w), ry = static_cast<long>(r / l_.mask_w);
     const int s = mask[r], left = level(mask, rx - 1, ry), above = level(mask, rx, ry - 1),
               corner = level(mask, rx - 1, ry - 1);
-    const uint16_t key = static_cast<uint16_t>(((s * 5 + left) * 5 + above) * 5 + corner);
-    for (const auto &entry : slots_[r])
-        if (entry.first == key) return spans_[entry.second];
+    const uint32_t key = static_cast<uint32_t>(r * 500 + ((s * 5 + left) * 5 + above) * 5 + corner);
+    // Open addressing, linear probing; the table stays at most half full.
+    size_t slot = (key * 2654435761u) & (slots_.size() - 1);
+    for (; slots_[slot].first != kEmpty; slot = (slot + 1) & (slots_.size() - 1))
+        if (slots_[slot].first == key) return spans_[slots_[slot].second];
     if (left != kOutside) fill_region(r - 1, left);
     if (above != kOutside) fill_region(r - l_.mask_w, above);
     if (corner != kOutside) fill_region(r - l_.mask_w - 1, corner);
@@ -342,9 +362,21 @@ ProbeCoder::Span ProbeCoder::decisions(const uint8_t *mask, size_t r) {
     code_region(l_, static_cast<size_t>(rx), static_cast<size_t>(ry), s, q_by_size_[s].data(), &qi, bin, *scratch_,
                 ModelOptions{}, rec_, nullptr);
     filled_[r] = static_cast<uint8_t>(s);
-    slots_[r].push_back({key, static_cast<uint32_t>(spans_.size())});
+    slots_[slot] = {key, static_cast<uint32_t>(spans_.size())};
     spans_.push_back({start, pool_.size() - start});
+    if (2 * spans_.size() > slots_.size()) grow_slots();
     return spans_.back();
+}
+
+void ProbeCoder::grow_slots() {
+    std::vector<std::pair<uint32_t, uint32_t>> old(2 * slots_.size(), {kEmpty, 0});
+    old.swap(slots_);
+    for (const auto &entry : old) {
+        if (entry.first == kEmpty) continue;
+        size_t slot = (entry.first * 2654435761u) & (slots_.size() - 1);
+        while (slots_[slot].first != kEmpty) slot = (slot + 1) & (slots_.size() - 1);
+        slots_[slot] = entry;
+    }
 }
 
 size_t ProbeCoder::code(const uint8_t *mask, std::vector<uint8_t> *out) {

@@ -73,7 +73,10 @@ private:
     Planes rec_;
     std::vector<uint8_t> filled_;        // level each region of rec_ holds (0xFF: none)
     std::unique_ptr<Contexts> scratch_;  // contexts the modeling touches (never read back)
-    std::vector<std::vector<std::pair<uint16_t, uint32_t>>> slots_;  // per region: key -> spans_
+    static constexpr uint32_t kEmpty = 0xFFFFFFFFu;
+    void grow_slots();
+    // Hash table: (region, its level, its neighbours' levels) -> index in spans_.
+    std::vector<std::pair<uint32_t, uint32_t>> slots_;
     std::vector<Span> spans_;
     std::vector<uint16_t> pool_;         // decisions: context index << 1 | bit
     std::vector<Span> order_;

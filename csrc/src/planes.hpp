@@ -48,6 +48,19 @@ inline const ColourTransform &colour_transform(Colour colour) {
     return colour == Colour::YCbCr ? kYCbCrTransform : kIdentityTransform;
 }
 
+// Hot loops over pixels that SSE2 (the x86-64 baseline) cannot vectorize but SSSE3 can (its
+// byte shuffles split interleaved BGR): on x86-64 with GCC or Clang, such a function is
+// compiled twice and the loader picks the SSSE3 one where the CPU has it. Same results.
+#if defined(__x86_64__) && defined(__ELF__) && (defined(__GNUC__) || defined(__clang__))
+#define CVLFIC_PIXEL_LOOP __attribute__((target_clones("ssse3", "default")))
+#else
+#define CVLFIC_PIXEL_LOOP
+#endif
+
+// One BGR image row -> the three planes' rows (padded_w each), the last pixel replicated into
+// the padding.
+void convert_row(const Layout &layout, const uint8_t *src, uint8_t *a, uint8_t *b, uint8_t *c);
+
 // BGR image -> profile colour planes, padded by edge replication to the layout's padded size.
 void load_planes(const Layout &layout, const uint8_t *img, size_t stride, Planes &out);
 

@@ -27,6 +27,17 @@ const Profile *find_profile(int id);          // nullptr if unknown
 int levels_of_code(int code);                 // L for a 4-bit code
 int code_of_levels(int levels);               // -1 if L is not in the table
 
+// log2 of a block side (a power of two, at most 128).
+constexpr int side_log2(size_t n) {
+#if defined(__GNUC__)
+    return __builtin_ctzll(n);
+#else
+    int s = 0;
+    while ((size_t{1} << s) < n) ++s;
+    return s;
+#endif
+}
+
 // Pooled value quantization (format v1).
 inline int quantize(int v, int levels) { return (v * (levels - 1) + 127) / 255; }
 inline int dequantize(int q, int levels) { return (q * 255 + (levels - 1) / 2) / (levels - 1); }

@@ -32,16 +32,22 @@ public:
 
     Prob() = default;
     // A trained start: probability p0 of a 0, already `count` observations into adaptation.
-    Prob(uint32_t p0, uint32_t count) : p_(p0), n_(count < kRateLimit - 2 ? count : kRateLimit - 2) {}
+    // p0 is kept inside [kMin, kMax], as every update keeps it (v1's trained tables are).
+    Prob(uint32_t p0, uint32_t count)
+        : p_(p0 < kMin ? kMin : (p0 > kMax ? kMax : p0)), n_(count < kRateLimit - 2 ? count : kRateLimit - 2) {}
 
     uint32_t p0() const { return p_; }
     void update(int bit) {
         const uint32_t r = kRates.v[n_];
-        if (bit)
+        // A 1 only lowers p_ and a 0 only raises it, so each side needs one bound (p_ starts
+        // inside [kMin, kMax]).
+        if (bit) {
             p_ -= (p_ * r) >> 16;
-        else
+            p_ = p_ < kMin ? kMin : p_;
+        } else {
             p_ += ((65536 - p_) * r) >> 16;
-        p_ = p_ < kMin ? kMin : (p_ > kMax ? kMax : p_);
+            p_ = p_ > kMax ? kMax : p_;
+        }
         if (n_ < kRateLimit - 2) ++n_;
     }
 
@@ -80,10 +86,10 @@ private:
         if (bit) {
             low_ += bound;
             range_ -= bound;
+            if (low_ >> 32) carry();  // only a 1 moves low_
         } else {
             range_ = bound;
         }
-        if (low_ >> 32) carry();
         while (range_ < (1u << 24)) {
             if (out_) out_->push_back(static_cast<uint8_t>(low_ >> 24));
             ++count_;

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 #include <numeric>
+#include <utility>
 
 #include "codec.hpp"
 #include "container.hpp"
@@ -16,12 +17,8 @@ constexpr double kLowestBpp = 0.03, kHighestBpp = 1.0;
 // The first extrapolation's bytes per coded value, as a share of the coarsest stream's: a
 // refined region's values cost less each (smoother residuals).
 constexpr double kFirstSlope = 0.7;
-
-int log2_side(int n) {
-    int s = 0;
-    while ((1 << s) < n) ++s;
-    return s;
-}
+// Secant steps in a row that may fail to halve the prefix search's bracket before it bisects.
+constexpr int kStalls = 3;
 
 // Weight of a plane's squared error: the reference plane class (luma) counts twice.
 int64_t plane_weight(const Profile &prof, int plane) { return prof.plane_class[plane] == 0 ? 2 : 1; }
@@ -33,6 +30,18 @@ bool channels_equal(const uint8_t *img, size_t h, size_t w, size_t stride) {
             if (row[0] != row[1] || row[1] != row[2]) return false;
     }
     return true;
+}
+
+// Sums and sums of squares of the 2 x 2 blocks of two rows (w2 blocks).
+CVLFIC_PIXEL_LOOP void sum_2x2(const uint8_t *__restrict r0, const uint8_t *__restrict r1, size_t w2,
+                               uint32_t *__restrict o1, uint32_t *__restrict o2) {
+    for (size_t bx = 0; bx < w2; ++bx) {
+        // 16-bit operands, 32-bit products: the widening multiplies SIMD units have.
+        const uint16_t a = r0[2 * bx], b = r0[2 * bx + 1], d = r1[2 * bx], e = r1[2 * bx + 1];
+        o1[bx] = static_cast<uint32_t>(a + b + d + e);
+        o2[bx] = static_cast<uint32_t>(a * a) + static_cast<uint32_t>(b * b) + static_cast<uint32_t>(d * d) +
+                 static_cast<uint32_t>(e * e);
+    }
 }
 
 }  // namespace
@@ -68,68 +77,54 @@ FaceEncoder::FaceEncoder(const EncoderParams &params, const FaceImage &face)
         gray_ = channels_equal(bgr, h, w, stride);
     }
 
-    // Block sums S1 and S2 of every block side of every plane: the smallest side from the
-    // pixels, each larger one from four of the next smaller.
+    // Block sums S1 and S2 of every block side of every plane, from side 2 (sums of 2 x 2
+    // pixels, converted two rows at a time and never stored as planes) to the plane's
+    // largest side, each side from four blocks of the next smaller. (Every profile's blocks
+    // are at least 2 wide; a plane whose smallest side is larger keeps the finer sums unused.)
     const Profile &prof = *p_.profile;
     const Layout l = make_layout(prof, p_.level_candidates[0], h, w);
     mask_h_ = l.mask_h;
     mask_w_ = l.mask_w;
-    Planes planes;
-    load_planes(l, bgr, stride, planes);
+    int hi_of[3];
+    size_t total = 0;
     offset_.assign(3 * 8, 0);  // [plane * 8 + log2 side]
-    std::vector<uint32_t> t1, t2;
     for (int c = 0; c < 3; ++c) {
-        int lo = 8, hi = 0;
-        for (int s = 0; s < prof.num_sizes; ++s) {
-            lo = std::min(lo, log2_side(prof.sizes[c][s]));
-            hi = std::max(hi, log2_side(prof.sizes[c][s]));
-        }
-        size_t gw = l.padded_w >> lo, gh = l.padded_h >> lo;
-        size_t at = s1_.size();
-        offset_[c * 8 + lo] = at;
-        s1_.resize(at + gw * gh);
-        s2_.resize(at + gw * gh);
-        // Sums of 2 x 2 blocks (every profile's blocks are at least 2 wide), then of the
-        // smallest block side of this plane.
-        const uint8_t *src = planes.plane(c);
-        const size_t w2 = l.padded_w / 2, h2 = l.padded_h / 2;
-        t1.resize(w2 * h2);
-        t2.resize(w2 * h2);
-        for (size_t by = 0; by < h2; ++by) {
-            const uint8_t *r0 = src + 2 * by * planes.w, *r1 = r0 + planes.w;
-            for (size_t bx = 0; bx < w2; ++bx) {
-                const uint32_t a = r0[2 * bx], b = r0[2 * bx + 1], d = r1[2 * bx], e = r1[2 * bx + 1];
-                t1[by * w2 + bx] = a + b + d + e;
-                t2[by * w2 + bx] = a * a + b * b + d * d + e * e;
-            }
-        }
-        const size_t per = size_t{1} << (lo - 1);  // 2 x 2 blocks per side of the smallest block
-        for (size_t by = 0; by < gh; ++by)
-            for (size_t bx = 0; bx < gw; ++bx) {
-                uint64_t a = 0, b = 0;
-                for (size_t y = 0; y < per; ++y)
-                    for (size_t x = 0; x < per; ++x) {
-                        a += t1[(by * per + y) * w2 + bx * per + x];
-                        b += t2[(by * per + y) * w2 + bx * per + x];
-                    }
-                s1_[at + by * gw + bx] = a;
-                s2_[at + by * gw + bx] = b;
-            }
-        for (int k = lo + 1; k <= hi; ++k) {
-            const size_t from = offset_[c * 8 + k - 1], fw = gw;
-            gw >>= 1, gh >>= 1;
-            at = s1_.size();
-            offset_[c * 8 + k] = at;
-            s1_.resize(at + gw * gh);
-            s2_.resize(at + gw * gh);
-            for (size_t by = 0; by < gh; ++by)
-                for (size_t bx = 0; bx < gw; ++bx) {
-                    const size_t i = from + 2 * by * fw + 2 * bx;
-                    s1_[at + by * gw + bx] = s1_[i] + s1_[i + 1] + s1_[i + fw] + s1_[i + fw + 1];
-                    s2_[at + by * gw + bx] = s2_[i] + s2_[i + 1] + s2_[i + fw] + s2_[i + fw + 1];
-                }
+        hi_of[c] = 1;
+        for (int s = 0; s < prof.num_sizes; ++s) hi_of[c] = std::max(hi_of[c], side_log2(prof.sizes[c][s]));
+        for (int k = 1; k <= hi_of[c]; ++k) {
+            offset_[c * 8 + k] = total;
+            total += (l.padded_w >> k) * (l.padded_h >> k);
         }
     }
+    // 32 bits hold any block's sums: sides are at most 128 pixels (side_log2), 128^2 * 255^2 < 2^32.
+    s1_.reset(new uint32_t[total]);
+    s2_.reset(new uint32_t[total]);
+
+    const size_t pw = l.padded_w, w2 = l.padded_w / 2, h2 = l.padded_h / 2;
+    std::vector<uint8_t> rows(6 * pw);
+    for (size_t by = 0; by < h2; ++by) {
+        for (size_t j = 0; j < 2; ++j) {
+            const size_t y = std::min(2 * by + j, h - 1);  // rows past the image repeat its last
+            uint8_t *o = rows.data() + 3 * j * pw;
+            convert_row(l, bgr + y * stride, o, o + pw, o + 2 * pw);
+        }
+        for (int c = 0; c < 3; ++c) {
+            const uint8_t *r0 = rows.data() + c * pw;
+            sum_2x2(r0, r0 + 3 * pw, w2, s1_.get() + offset_[c * 8 + 1] + by * w2, s2_.get() + offset_[c * 8 + 1] + by * w2);
+        }
+    }
+    for (int c = 0; c < 3; ++c)
+        for (int k = 2; k <= hi_of[c]; ++k) {
+            const size_t fw = l.padded_w >> (k - 1), gw = l.padded_w >> k, gh = l.padded_h >> k;
+            const uint32_t *f1 = s1_.get() + offset_[c * 8 + k - 1], *f2 = s2_.get() + offset_[c * 8 + k - 1];
+            uint32_t *o1 = s1_.get() + offset_[c * 8 + k], *o2 = s2_.get() + offset_[c * 8 + k];
+            for (size_t by = 0; by < gh; ++by)
+                for (size_t bx = 0; bx < gw; ++bx) {
+                    const size_t i = 2 * by * fw + 2 * bx;
+                    o1[by * gw + bx] = f1[i] + f1[i + 1] + f1[i + fw] + f1[i + fw + 1];
+                    o2[by * gw + bx] = f2[i] + f2[i + 1] + f2[i + fw] + f2[i + fw + 1];
+                }
+        }
 }
 
 size_t FaceEncoder::budget(RateKind kind, double rate) {
@@ -155,16 +150,25 @@ size_t FaceEncoder::budget(RateKind kind, double rate) {
 
 void FaceEncoder::pooled_values(const Layout &l, int s, std::vector<uint8_t> &q, std::vector<size_t> *q_at) const {
     const Profile &prof = *p_.profile;
+    size_t per_region = 0;
+    for (int c = 0; c < 3; ++c) {
+        const size_t per = static_cast<size_t>(prof.region / prof.sizes[c][s]);
+        per_region += per * per;
+    }
+    size_t at = q.size();
+    q.resize(at + mask_h_ * mask_w_ * per_region);
+    uint8_t *out = q.data();
+    const uint8_t *quant = l.quant->q;
     for (size_t ry = 0; ry < mask_h_; ++ry)
         for (size_t rx = 0; rx < mask_w_; ++rx) {
-            if (q_at) q_at->push_back(q.size());
+            if (q_at) q_at->push_back(at);
             for (const int c : prof.order) {
-                const int k = log2_side(prof.sizes[c][s]);
+                const int k = side_log2(prof.sizes[c][s]);
                 const size_t gw = l.padded_w >> k, per = static_cast<size_t>(prof.region) >> k;
-                const uint64_t half = (uint64_t{1} << (2 * k)) >> 1;
-                const size_t base = offset_[c * 8 + k] + ry * per * gw + rx * per;
-                for (size_t by = 0; by < per; ++by)
-                    for (size_t bx = 0; bx < per; ++bx) q.push_back(l.quant->q[(s1_[base + by * gw + bx] + half) >> (2 * k)]);
+                const uint32_t half = (uint32_t{1} << (2 * k)) >> 1;
+                const uint32_t *sums = s1_.get() + offset_[c * 8 + k] + ry * per * gw + rx * per;
+                for (size_t by = 0; by < per; ++by, sums += gw)
+                    for (size_t bx = 0; bx < per; ++bx) out[at++] = quant[(sums[bx] + half) >> (2 * k)];
             }
         }
 }
@@ -234,7 +238,7 @@ FaceEncoder::Choice FaceEncoder::search(const std::vector<int> &level_candidates
                 for (int s = 0; s < n_sizes; ++s) {
                     int64_t e = 0;
                     for (int c = 0; c < 3; ++c) {
-                        const int k = log2_side(prof.sizes[c][s]);
+                        const int k = side_log2(prof.sizes[c][s]);
                         const size_t gw = l.padded_w >> k, per = per_region >> k;
                         const int64_t nn = int64_t{1} << (2 * k);
                         int64_t pe = 0;
@@ -285,53 +289,62 @@ FaceEncoder::Choice FaceEncoder::search(const std::vector<int> &level_candidates
         };
         const size_t total = sequence.size();
         std::vector<long> sizes(total + 2, -1);
+        // Every probe writes its payload (a few hundred bytes; the arithmetic is the same):
+        // the longest fitting prefix's is then the result, without coding it again.
+        std::vector<uint8_t> probe_payload, lo_payload;
         auto probe = [&](size_t k) {
             pool(k);
-            sizes[k] = static_cast<long>(overhead + coder.code(mask.data()));
+            sizes[k] = static_cast<long>(overhead + coder.code(mask.data(), &probe_payload));
+            if (static_cast<size_t>(sizes[k]) <= budget) lo_payload.swap(probe_payload);
             return static_cast<size_t>(sizes[k]);
         };
         if (probe(0) > budget) continue;
-        // Until a prefix fails, extrapolate from the fitting side: the slope (bytes per coded
-        // value) of the last two fitting prefixes, at first a fraction of the coarsest
-        // stream's. Then interpolate inside the bracket, bisecting whenever an interpolation
-        // step fails to halve it.
+        // The first step extrapolates from the coarsest stream with a fraction of its bytes
+        // per coded value; every later one is a secant through the two probed prefixes whose
+        // sizes are closest to the budget, kept inside the bracket. After kStalls steps in a
+        // row that fail to halve the bracket, or on a secant that does not rise, it bisects.
         size_t lo = 0, hi = total + 1;  // lo fits; hi: first known not to (or past the end)
-        double slope = kFirstSlope * static_cast<double>(sizes[0] - static_cast<long>(overhead)) /
+        double first = kFirstSlope * static_cast<double>(sizes[0] - static_cast<long>(overhead)) /
                        static_cast<double>(values[0] * static_cast<int64_t>(regions));
-        if (!(slope > 0)) slope = 1.0;  // an empty coarsest payload (a tiny image): one byte per value
-        bool bisect_next = false;
+        if (!(first > 0)) first = 1.0;  // an empty coarsest payload (a tiny image): one byte per value
+        std::vector<size_t> probed{0};
+        int stalls = 0;
         auto at_cost = [&](double target) {  // searchsorted(cost, target, "right") - 1, inside the bracket
             const long at = static_cast<long>(std::upper_bound(cost.begin(), cost.begin() + static_cast<long>(total + 1), target,
                                                                [](double t, int64_t c) { return t < static_cast<double>(c); }) -
                                               cost.begin()) - 1;
             return static_cast<size_t>(std::min(std::max(at, static_cast<long>(lo + 1)), static_cast<long>(hi - 1)));
         };
+        auto off_budget = [&](size_t k) { return std::labs(sizes[k] - static_cast<long>(budget)); };
         while (hi - lo > 1) {
             const size_t width = hi - lo;
             size_t mid;
-            if (hi > total) {
-                mid = at_cost(static_cast<double>(cost[lo]) + static_cast<double>(static_cast<long>(budget) - sizes[lo]) / slope);
-            } else if (bisect_next) {
-                mid = (lo + hi) / 2;
+            if (probed.size() == 1) {
+                mid = at_cost(static_cast<double>(cost[0]) + static_cast<double>(static_cast<long>(budget) - sizes[0]) / first);
             } else {
-                const long span = sizes[hi] - sizes[lo];
-                mid = at_cost(static_cast<double>(cost[lo]) + static_cast<double>(static_cast<long>(budget) - sizes[lo]) /
-                                                                  static_cast<double>(std::max(span, 1L)) *
-                                                                  static_cast<double>(cost[hi] - cost[lo]));
+                // The two closest to the budget, ties to the shorter prefix (probed is small).
+                size_t a = probed[0], b = probed[1];
+                auto closer = [&](size_t x, size_t y) { return off_budget(x) < off_budget(y) || (off_budget(x) == off_budget(y) && x < y); };
+                if (closer(b, a)) std::swap(a, b);
+                for (size_t i = 2; i < probed.size(); ++i) {
+                    const size_t k = probed[i];
+                    if (closer(k, a)) b = a, a = k;
+                    else if (closer(k, b)) b = k;
+                }
+                const double slope = cost[b] != cost[a] ? static_cast<double>(sizes[b] - sizes[a]) / static_cast<double>(cost[b] - cost[a]) : 0.0;
+                if (stalls >= kStalls || !(slope > 0))
+                    mid = (lo + hi) / 2;
+                else
+                    mid = at_cost(static_cast<double>(cost[a]) + static_cast<double>(static_cast<long>(budget) - sizes[a]) / slope);
             }
-            if (probe(mid) <= budget) {
-                if (sizes[mid] > sizes[lo] && cost[mid] > cost[lo])
-                    slope = static_cast<double>(sizes[mid] - sizes[lo]) / static_cast<double>(cost[mid] - cost[lo]);
+            probed.push_back(mid);
+            if (probe(mid) <= budget)
                 lo = mid;
-            } else {
+            else
                 hi = mid;
-            }
-            bisect_next = hi <= total && !bisect_next && 2 * (hi - lo) > width;
+            stalls = 2 * (hi - lo) > width ? stalls + 1 : 0;
         }
         pool(lo);
-        std::vector<uint8_t> lo_payload;
-        if (overhead + coder.code(mask.data(), &lo_payload) != static_cast<size_t>(sizes[lo]))
-            fail(CVLFIC_ERR_INTERNAL);  // the counted size must be the written one
         double distortion = 0;
         for (size_t r = 0; r < regions; ++r)
             distortion += (prior ? p_.weight[r] : 1.0) * static_cast<double>(err[r * n_sizes + mask[r]]);
@@ -339,7 +352,7 @@ FaceEncoder::Choice FaceEncoder::search(const std::vector<int> &level_candidates
             best.found = true;
             best.levels = levels;
             best.distortion = distortion;
-            best.payload = lo_payload;
+            best.payload = std::move(lo_payload);
         }
     }
     return best;

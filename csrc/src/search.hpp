@@ -5,6 +5,7 @@
 #pragma once
 #include <cstddef>
 #include <cstdint>
+#include <memory>
 #include <vector>
 
 #include "encoder_params.hpp"
@@ -46,7 +47,7 @@ private:
     size_t height_, width_;
     bool gray_;
     std::vector<uint8_t> bgr_;     // a 1-channel face as packed BGR (three equal channels)
-    std::vector<uint64_t> s1_, s2_; // block sums and sums of squares of the planes
+    std::unique_ptr<uint32_t[]> s1_, s2_;  // block sums and sums of squares of the planes
     std::vector<size_t> offset_;    // [plane * 8 + log2 block side] -> first block in s1_/s2_
     size_t mask_h_, mask_w_;
     long smallest_ = -1;

@@ -78,40 +78,41 @@ def mask_from_sequence(shape, sequence, k: int) -> np.ndarray:
 
 
 FIRST_SLOPE = 0.7  # kFirstSlope in search.cpp
+STALLS = 3  # kStalls in search.cpp
 
 
 def longest_fitting_prefix(size_of, total: int, budget: int, cost: np.ndarray, first_slope: float) -> int:
-    """Largest k found with size_of(k) <= budget (-1 if k = 0 does not fit): extrapolation
-    from the fitting side until a prefix fails, then interpolation inside the bracket with a
-    bisection after any step that does not halve it. ``first_slope``: bytes per coded value
-    assumed before a second prefix fits."""
+    """Largest k found with size_of(k) <= budget (-1 if k = 0 does not fit): a first step
+    extrapolated from k = 0 with ``first_slope`` bytes per coded value, then secant steps
+    through the two probed prefixes whose sizes are closest to the budget (ties: the shorter),
+    kept inside the bracket; a bisection after STALLS steps in a row that do not halve the
+    bracket, or when the secant does not rise."""
     sizes = {0: size_of(0)}
     if sizes[0] > budget:
         return -1
     lo, hi = 0, total + 1
-    slope = first_slope
-    bisect_next = False
+    stalls = 0
 
     def at_cost(target):
         return int(np.clip(np.searchsorted(cost, target, side="right") - 1, lo + 1, hi - 1))
 
     while hi - lo > 1:
         width = hi - lo
-        if hi > total:
-            mid = at_cost(float(cost[lo]) + (budget - sizes[lo]) / slope)
-        elif bisect_next:
-            mid = (lo + hi) // 2
+        if len(sizes) == 1:
+            mid = at_cost(float(cost[0]) + (budget - sizes[0]) / first_slope)
         else:
-            span = sizes[hi] - sizes[lo]
-            mid = at_cost(float(cost[lo]) + (budget - sizes[lo]) / max(span, 1) * float(cost[hi] - cost[lo]))
+            a, b = sorted(sizes, key=lambda k: (abs(sizes[k] - budget), k))[:2]
+            slope = (sizes[b] - sizes[a]) / float(cost[b] - cost[a]) if cost[b] != cost[a] else 0.0
+            if stalls >= STALLS or not slope > 0:
+                mid = (lo + hi) // 2
+            else:
+                mid = at_cost(float(cost[a]) + (budget - sizes[a]) / slope)
         sizes[mid] = size_of(mid)
         if sizes[mid] <= budget:
-            if sizes[mid] > sizes[lo] and cost[mid] > cost[lo]:
-                slope = (sizes[mid] - sizes[lo]) / float(cost[mid] - cost[lo])
             lo = mid
         else:
             hi = mid
-        bisect_next = hi <= total and not bisect_next and 2 * (hi - lo) > width
+        stalls = stalls + 1 if 2 * (hi - lo) > width else 0
     return lo
 
 
