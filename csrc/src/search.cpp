@@ -32,16 +32,11 @@ bool channels_equal(const uint8_t *img, size_t h, size_t w, size_t stride) {
     return true;
 }
 
-// Sums and sums of squares of the 2 x 2 blocks of two rows (w2 blocks).
+// Sums of the 2 x 2 blocks of two rows (w2 blocks).
 CVLFIC_PIXEL_LOOP void sum_2x2(const uint8_t *__restrict r0, const uint8_t *__restrict r1, size_t w2,
-                               uint32_t *__restrict o1, uint32_t *__restrict o2) {
-    for (size_t bx = 0; bx < w2; ++bx) {
-        // 16-bit operands, 32-bit products: the widening multiplies SIMD units have.
-        const uint16_t a = r0[2 * bx], b = r0[2 * bx + 1], d = r1[2 * bx], e = r1[2 * bx + 1];
-        o1[bx] = static_cast<uint32_t>(a + b + d + e);
-        o2[bx] = static_cast<uint32_t>(a * a) + static_cast<uint32_t>(b * b) + static_cast<uint32_t>(d * d) +
-                 static_cast<uint32_t>(e * e);
-    }
+                               uint32_t *__restrict out) {
+    for (size_t bx = 0; bx < w2; ++bx)
+        out[bx] = static_cast<uint32_t>(r0[2 * bx]) + r0[2 * bx + 1] + r1[2 * bx] + r1[2 * bx + 1];
 }
 
 }  // namespace
@@ -77,7 +72,7 @@ FaceEncoder::FaceEncoder(const EncoderParams &params, const FaceImage &face)
         gray_ = channels_equal(bgr, h, w, stride);
     }
 
-    // Block sums S1 and S2 of every block side of every plane, from side 2 (sums of 2 x 2
+    // Block sums S1 of every block side of every plane, from side 2 (sums of 2 x 2
     // pixels, converted two rows at a time and never stored as planes) to the plane's
     // largest side, each side from four blocks of the next smaller. (Every profile's blocks
     // are at least 2 wide; a plane whose smallest side is larger keeps the finer sums unused.)
@@ -98,7 +93,6 @@ FaceEncoder::FaceEncoder(const EncoderParams &params, const FaceImage &face)
     }
     // 32 bits hold any block's sums: sides are at most 128 pixels (side_log2), 128^2 * 255^2 < 2^32.
     s1_.reset(new uint32_t[total]);
-    s2_.reset(new uint32_t[total]);
 
     const size_t pw = l.padded_w, w2 = l.padded_w / 2, h2 = l.padded_h / 2;
     std::vector<uint8_t> rows(6 * pw);
@@ -110,19 +104,18 @@ FaceEncoder::FaceEncoder(const EncoderParams &params, const FaceImage &face)
         }
         for (int c = 0; c < 3; ++c) {
             const uint8_t *r0 = rows.data() + c * pw;
-            sum_2x2(r0, r0 + 3 * pw, w2, s1_.get() + offset_[c * 8 + 1] + by * w2, s2_.get() + offset_[c * 8 + 1] + by * w2);
+            sum_2x2(r0, r0 + 3 * pw, w2, s1_.get() + offset_[c * 8 + 1] + by * w2);
         }
     }
     for (int c = 0; c < 3; ++c)
         for (int k = 2; k <= hi_of[c]; ++k) {
             const size_t fw = l.padded_w >> (k - 1), gw = l.padded_w >> k, gh = l.padded_h >> k;
-            const uint32_t *f1 = s1_.get() + offset_[c * 8 + k - 1], *f2 = s2_.get() + offset_[c * 8 + k - 1];
-            uint32_t *o1 = s1_.get() + offset_[c * 8 + k], *o2 = s2_.get() + offset_[c * 8 + k];
+            const uint32_t *f1 = s1_.get() + offset_[c * 8 + k - 1];
+            uint32_t *o1 = s1_.get() + offset_[c * 8 + k];
             for (size_t by = 0; by < gh; ++by)
                 for (size_t bx = 0; bx < gw; ++bx) {
                     const size_t i = 2 * by * fw + 2 * bx;
                     o1[by * gw + bx] = f1[i] + f1[i + 1] + f1[i + fw] + f1[i + fw + 1];
-                    o2[by * gw + bx] = f2[i] + f2[i + 1] + f2[i + fw] + f2[i + fw + 1];
                 }
         }
 }
@@ -232,7 +225,8 @@ FaceEncoder::Choice FaceEncoder::search(const std::vector<int> &level_candidates
         const size_t overhead = header.size() + 2;
 
         // Weighted squared error of each region at each block index, exactly as the core
-        // pools and quantizes: sum over blocks of S2 - 2 d S1 + n^2 d^2.
+        // pools and quantizes, less the region's sum of squared pixels (S2, the same at every
+        // index, so gains and comparisons do not change): sum over blocks of n^2 d^2 - 2 d S1.
         for (size_t ry = 0; ry < mask_h_; ++ry)
             for (size_t rx = 0; rx < mask_w_; ++rx)
                 for (int s = 0; s < n_sizes; ++s) {
@@ -245,9 +239,9 @@ FaceEncoder::Choice FaceEncoder::search(const std::vector<int> &level_candidates
                         for (size_t by = 0; by < per; ++by)
                             for (size_t bx = 0; bx < per; ++bx) {
                                 const size_t i = offset_[c * 8 + k] + (ry * per + by) * gw + rx * per + bx;
-                                const int64_t a = static_cast<int64_t>(s1_[i]), b = static_cast<int64_t>(s2_[i]);
+                                const int64_t a = static_cast<int64_t>(s1_[i]);
                                 const int64_t d = qz.d[qz.q[(a + nn / 2) >> (2 * k)]];
-                                pe += b - 2 * d * a + nn * d * d;
+                                pe += d * (nn * d - 2 * a);
                             }
                         e += plane_weight(prof, c) * pe;
                     }

@@ -47,8 +47,8 @@ private:
     size_t height_, width_;
     bool gray_;
     std::vector<uint8_t> bgr_;     // a 1-channel face as packed BGR (three equal channels)
-    std::unique_ptr<uint32_t[]> s1_, s2_;  // block sums and sums of squares of the planes
-    std::vector<size_t> offset_;    // [plane * 8 + log2 block side] -> first block in s1_/s2_
+    std::unique_ptr<uint32_t[]> s1_;  // block sums of the planes
+    std::vector<size_t> offset_;      // [plane * 8 + log2 block side] -> first block in s1_
     size_t mask_h_, mask_w_;
     long smallest_ = -1;
 };

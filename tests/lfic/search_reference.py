@@ -26,7 +26,8 @@ def _quantized(means: np.ndarray, levels: int) -> np.ndarray:
 
 def region_errors(bgr: np.ndarray, profile: dict, levels: int) -> np.ndarray:
     """int64 Mh x Mw x n_sizes: weighted squared error of each region at each block index, as
-    the core pools (rounded means) and quantizes; the luma class counts twice."""
+    the core pools (rounded means) and quantizes, less the region's sum of squared pixels (the
+    same at every index); the luma class counts twice."""
     region = profile["region"]
     planes = _planes(bgr, profile)
     h, w = planes.shape[:2]
@@ -40,9 +41,9 @@ def region_errors(bgr: np.ndarray, profile: dict, levels: int) -> np.ndarray:
         for c in range(3):
             n = profile["block_sizes"][c][s]
             x = planes[..., c].reshape(mh * region // n, n, mw * region // n, n)
-            s1, s2 = x.sum((1, 3)), (x * x).sum((1, 3))
+            s1 = x.sum((1, 3))
             d = _quantized((s1 + n * n // 2) // (n * n), levels)
-            err = s2 - 2 * d * s1 + n * n * d * d
+            err = n * n * d * d - 2 * d * s1
             per = region // n
             out[..., s] += weights[c] * err.reshape(mh, per, mw, per).sum((1, 3))
     return out
