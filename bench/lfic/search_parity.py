@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import sys
 from pathlib import Path
 
@@ -50,7 +51,30 @@ def write_markdown(doc: dict, path: Path) -> None:
                      f"| {100 * r['core']['accuracy']:.2f}% (std {100 * r['core']['std']:.2f}) "
                      f"| {100 * r['previous']['accuracy']:.2f}% (std {100 * r['previous']['std']:.2f}) "
                      f"| {r['core']['bytes_mean']:.1f} | {r['previous']['bytes_mean']:.1f} |")
+    if all("discordant" in r for r in doc["rows"]):
+        lines += ["", "Pairs the two searches judge differently (each at its own per-fold thresholds): right "
+                  "with the core's search only, right with the previous one only, and the two-sided exact "
+                  "(McNemar) p-value of a difference that large if neither search were better.", "",
+                  "| bpp | core only | previous only | p |", "|---|---|---|---|"]
+        for r in doc["rows"]:
+            d = r["discordant"]
+            lines.append(f"| {r['bpp']} | {d['core_only']} | {d['previous_only']} | {d['p_value']:.2f} |")
     path.write_text("\n".join(lines) + "\n")
+
+
+def correct_pairs(distances: np.ndarray, same: np.ndarray, fold: np.ndarray, verification) -> np.ndarray:
+    """Per pair: judged right at its fold's threshold (chosen on the other folds)."""
+    threshold = np.asarray(verification.fold_thresholds)[np.searchsorted(np.unique(fold), fold)]
+    return (distances < threshold) == same
+
+
+def mcnemar_p(b: int, c: int) -> float:
+    """Two-sided exact McNemar p-value of b against c discordant pairs."""
+    n, k = b + c, min(b, c)
+    if n == 0:
+        return 1.0
+    tail = sum(math.comb(n, i) for i in range(k + 1)) / 2.0 ** n
+    return min(1.0, 2.0 * tail)
 
 
 def main() -> int:
@@ -96,11 +120,17 @@ def main() -> int:
             part = differ[start:start + 256]
             faces = np.stack(codec.decode_batch([old[i] for i in part]))
             descriptors_old[part] = embed(to_recognizer_size(faces))
-        result = {}
+        result, right = {}, {}
         for name, d, streams in (("core", descriptors_new, new), ("previous", descriptors_old, old)):
-            v = verify(pair_distances(d, pairs.left, pairs.right), pairs.same, pairs.fold)
+            distances = pair_distances(d, pairs.left, pairs.right)
+            v = verify(distances, pairs.same, pairs.fold)
+            right[name] = correct_pairs(distances, pairs.same, pairs.fold, v)
             result[name] = {"accuracy": float(v.accuracy_mean), "std": float(v.accuracy_std),
                             "bytes_mean": float(np.mean([len(streams[i]) for i in indices]))}
+        core_only = int(np.sum(right["core"] & ~right["previous"]))
+        previous_only = int(np.sum(right["previous"] & ~right["core"]))
+        result["discordant"] = {"core_only": core_only, "previous_only": previous_only,
+                                "p_value": mcnemar_p(core_only, previous_only)}
         rows.append({"bpp": bpp, "chips_checked": len(chips), "identical_to_reference": int(same_ref),
                      "over_budget": int(over), "faces": len(indices),
                      "identical_to_previous": len(indices) - len(differ), **result})

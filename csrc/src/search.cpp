@@ -91,7 +91,7 @@ FaceEncoder::FaceEncoder(const EncoderParams &params, const FaceImage &face)
             total += (l.padded_w >> k) * (l.padded_h >> k);
         }
     }
-    // 32 bits hold any block's sums: sides are at most 128 pixels (side_log2), 128^2 * 255^2 < 2^32.
+    // 32 bits hold any block's sum: sides are at most 128 pixels (side_log2), 128^2 * 255 < 2^32.
     s1_.reset(new uint32_t[total]);
 
     const size_t pw = l.padded_w, w2 = l.padded_w / 2, h2 = l.padded_h / 2;

@@ -1,9 +1,11 @@
-"""``cvlfic export``: the decoder of a model folder as ONNX, TorchScript or TensorRT engines.
+"""``cvlfic export``: the decoder of a model folder as ONNX (fp32 or int8), TorchScript or
+TensorRT engines.
 
 Everything is regenerated from the folder's ``decoder.pt`` and ``model.json`` (ONNX,
-TorchScript) or its ``decoder.onnx`` (TensorRT), and every export is checked against the
-torch decoder (or, for TensorRT, ONNX Runtime) on real core reconstructions of several batch
-sizes and crop sizes; the command fails if the outputs differ by more than the limit.
+TorchScript) or its ``decoder.onnx`` (int8 ONNX, TensorRT), and every export is checked
+against the torch decoder (or, for int8 and TensorRT, ONNX Runtime's fp32 graph) on real core
+reconstructions of several batch sizes and crop sizes; the command fails if the outputs
+differ by more than the limit.
 """
 from __future__ import annotations
 
@@ -169,6 +171,40 @@ def run_tensorrt(args, model_dir: Path, meta: dict, out: Path) -> bool:
                          batches)
 
 
+INT8_LIMITS = {"mean": 4 / 255, "p999": 24 / 255}  # mean and 99.9th percentile abs difference
+
+
+def run_onnx_int8(args, model_dir: Path, meta: dict, out: Path) -> bool:
+    import cv2
+
+    from cvlfic import datasets
+    from cvlfic.backends.onnx_runtime import OnnxDecoderRunner
+    from cvlfic.lfic import Codec
+    from cvlfic.nets.quantize import INT8_NAME, calibration_feeds, quantize_decoder
+
+    paths = datasets.training_image_paths(args.data)
+    if not paths:
+        raise SystemExit(f"calibration needs training face crops: none under "
+                         f"{datasets.data_root(args.data)} (give --data DIR, the folder holding utkface/)")
+    paths = paths[::max(1, len(paths) // args.calibration)][:args.calibration]
+    faces = [cv2.resize(cv2.imread(str(p)), (112, 112), interpolation=cv2.INTER_AREA) for p in paths]
+    codec = Codec(model=model_dir)
+    path = quantize_decoder(model_dir / "decoder.onnx", out / INT8_NAME, calibration_feeds(codec, faces))
+    _copy_metadata(model_dir, out)
+    print(f"wrote {path} ({_size(path)}, int8 convolutions, calibrated on {len(faces)} training faces)")
+    if args.no_check:
+        return True
+    batches = sample_inputs(meta["profile"])
+    fp32, int8 = OnnxDecoderRunner(model_dir / "decoder.onnx"), OnnxDecoderRunner(path)
+    diffs = np.concatenate([np.abs(fp32(*b) - int8(*b)).reshape(-1) for b in batches])
+    mean, p999 = float(diffs.mean()), float(np.quantile(diffs, 0.999))
+    ok = mean <= INT8_LIMITS["mean"] and p999 <= INT8_LIMITS["p999"]
+    print(f"parity onnxruntime int8 vs fp32: mean abs diff {255 * mean:.2f} / 255 (limit "
+          f"{255 * INT8_LIMITS['mean']:.0f}), 99.9th percentile {255 * p999:.1f} / 255 (limit "
+          f"{255 * INT8_LIMITS['p999']:.0f}): {'ok' if ok else 'FAILED'}")
+    return ok
+
+
 def run_export(args: argparse.Namespace) -> int:
     from cvlfic.lfic.model_files import find_model, model_metadata
 
@@ -182,7 +218,8 @@ def run_export(args: argparse.Namespace) -> int:
     else:
         out = args.out
     out.mkdir(parents=True, exist_ok=True)
-    runs = {"onnx": run_onnx, "torchscript": run_torchscript, "tensorrt": run_tensorrt}
+    runs = {"onnx": run_onnx, "onnx-int8": run_onnx_int8, "torchscript": run_torchscript,
+            "tensorrt": run_tensorrt}
     return 0 if runs[args.format](args, model_dir, meta, out) else 1
 
 
@@ -197,7 +234,7 @@ def register(subparsers) -> None:
                     "TensorRT version, precision and ONNX hash). Each export is compared with "
                     "the torch decoder (TensorRT: with ONNX Runtime) and the command fails "
                     "above the limit.")
-    p.add_argument("--format", choices=["onnx", "torchscript", "tensorrt"], required=True)
+    p.add_argument("--format", choices=["onnx", "onnx-int8", "torchscript", "tensorrt"], required=True)
     p.add_argument("--model", default=DEFAULT_MODEL, help="model name or folder")
     p.add_argument("--out", type=Path,
                    help="output folder (default: the model folder; TensorRT: the engine cache, "
@@ -207,5 +244,9 @@ def register(subparsers) -> None:
     p.add_argument("--max-side", type=int, default=160,
                    help="TensorRT: largest padded height/width, a multiple of 16 (default 160)")
     p.add_argument("--opset", type=int, default=17, help="ONNX opset (default 17)")
+    p.add_argument("--calibration", type=int, default=100,
+                   help="onnx-int8: training faces to calibrate on (default 100)")
+    p.add_argument("--data", type=Path, metavar="DIR",
+                   help="onnx-int8: face data folder, the one holding utkface/ (default: $CVLFIC_DATA)")
     p.add_argument("--no-check", action="store_true", help="skip the parity check")
     p.set_defaults(func=run_export)

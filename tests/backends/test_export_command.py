@@ -83,3 +83,21 @@ def test_sample_inputs_are_real_decoder_inputs():
 def test_fp16_is_for_tensorrt_only():
     with pytest.raises(SystemExit, match="tensorrt"):
         run_export("--format", "onnx", "--fp16")
+
+
+def test_int8_export_is_calibrated_and_close_to_fp32(tmp_path, capsys):
+    from cvlfic import datasets
+
+    pytest.importorskip("onnx")
+    if not datasets.training_image_paths():
+        pytest.skip("no training faces in the data folder")
+    assert run_export("--format", "onnx-int8", "--out", str(tmp_path), "--calibration", "12") == 0
+    printed = capsys.readouterr().out
+    assert "calibrated on 12 training faces" in printed
+    assert "parity onnxruntime int8 vs fp32" in printed and ": ok" in printed
+    assert (tmp_path / "decoder_int8.onnx").stat().st_size < (find_model() / "decoder.onnx").stat().st_size / 2
+
+
+def test_int8_export_without_training_faces_says_so(tmp_path):
+    with pytest.raises(SystemExit, match="calibration needs training face crops"):
+        run_export("--format", "onnx-int8", "--out", str(tmp_path), "--data", str(tmp_path))

@@ -1,0 +1,40 @@
+"""The ``onnxruntime-int8`` backend: the model's decoder_int8.onnx under the same contract."""
+import shutil
+
+import numpy as np
+import pytest
+
+from cvlfic.lfic.codec import Codec
+from cvlfic.lfic.model_files import find_model
+from cvlfic.nets.quantize import INT8_NAME
+
+
+def faces():
+    rng = np.random.default_rng(0)
+    base = np.linspace(40, 210, 112, dtype=np.float32)
+    out = []
+    for i in range(3):
+        face = np.stack([np.add.outer(base, base[::-1]) / 2] * 3, axis=2) + rng.normal(0, 12, (112, 112, 3))
+        out.append(np.clip(face + 10 * i, 0, 255).astype(np.uint8))
+    out.append(np.clip(rng.normal(128, 40, (53, 77, 3)), 0, 255).astype(np.uint8))  # an odd size
+    return out
+
+
+def test_int8_backend_decodes_like_fp32():
+    if not (find_model() / INT8_NAME).is_file():
+        pytest.skip(f"the default model has no {INT8_NAME}")
+    fp32, int8 = Codec(), Codec(backend="onnxruntime-int8")
+    streams = [fp32.encode(f, bpp=0.2) for f in faces()]
+    for a, b in zip(fp32.decode_batch(streams), int8.decode_batch(streams)):
+        assert a.shape == b.shape and a.dtype == b.dtype == np.uint8
+        diff = np.abs(a.astype(int) - b.astype(int))
+        assert diff.mean() < 4 and np.quantile(diff, 0.999) < 24
+
+
+def test_int8_backend_without_the_file_says_how_to_make_it(tmp_path):
+    for f in find_model().iterdir():
+        if f.name != INT8_NAME:
+            shutil.copy(f, tmp_path / f.name)
+    codec = Codec(model=tmp_path, backend="onnxruntime-int8")
+    with pytest.raises(FileNotFoundError, match="cvlfic export --format onnx-int8"):
+        codec.decode(codec.encode(faces()[0], bpp=0.2))
