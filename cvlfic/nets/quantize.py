@@ -1,6 +1,7 @@
 """The decoder network in int8: ONNX Runtime static quantization of ``decoder.onnx``.
 
-Convolutions and transposed convolutions get per-channel int8 weights and uint8
+The transposed convolutions are first rewritten as the same sums in ordinary convolutions
+(``split_transposed_convs``); the convolutions then get per-channel int8 weights and uint8
 activations (QOperator format); the other operators stay in float. Activation ranges come
 from calibration: the network inputs of face crops coded at 0.05, 0.1, 0.2 and 0.3 bpp in
 turn (faces outside any benchmark: the training images). The graph keeps the network
@@ -33,8 +34,59 @@ def calibration_feeds(codec, faces: Iterable[np.ndarray],
     return feeds
 
 
+# Rows (columns) of a 4x4 transposed-convolution kernel that output phase a (b) of a stride-2,
+# padding-1 upsampling reads, for input rows i - 1 + a and i + a: y[2i + a] sums
+# x[i - 1] * w[3] + x[i] * w[1] (a = 0) and x[i] * w[2] + x[i + 1] * w[0] (a = 1).
+_PHASE_TAPS = ((3, 1), (2, 0))
+
+
+def split_transposed_convs(model):
+    """Every ConvTranspose of kernel 4, stride 2 and padding 1 (the decoder's upsampling) as
+    four 2x2 convolutions, one per output phase, concatenated and interleaved by
+    DepthToSpace: each output pixel sums the same products, and the form has int8 kernels
+    (ONNX Runtime's CPU provider has none for ConvTranspose). Returns a new model."""
+    import onnx
+    from onnx import helper, numpy_helper
+
+    model = onnx.ModelProto.FromString(model.SerializeToString())
+    inits = {t.name: t for t in model.graph.initializer}
+    nodes = []
+    for node in model.graph.node:
+        attrs = {a.name: helper.get_attribute_value(a) for a in node.attribute}
+        if not (node.op_type == "ConvTranspose" and list(attrs.get("kernel_shape", [])) == [4, 4]
+                and list(attrs.get("strides", [])) == [2, 2] and list(attrs.get("pads", [])) == [1, 1, 1, 1]
+                and attrs.get("group", 1) == 1 and list(attrs.get("dilations", [1, 1])) == [1, 1]
+                and not attrs.get("output_padding") and node.input[1] in inits):
+            nodes.append(node)
+            continue
+        w = numpy_helper.to_array(inits[node.input[1]])  # Cin x Cout x 4 x 4
+        bias = node.input[2] if len(node.input) > 2 and node.input[2] else None
+        phases = []
+        for a in range(2):
+            for b in range(2):
+                rows, cols = _PHASE_TAPS[a], _PHASE_TAPS[b]
+                k = w[:, :, list(rows), :][:, :, :, list(cols)].transpose(1, 0, 2, 3)  # Cout x Cin x 2 x 2
+                name = f"{node.name}/phase{a}{b}"
+                model.graph.initializer.append(numpy_helper.from_array(np.ascontiguousarray(k), name + "/w"))
+                inputs = [node.input[0], name + "/w"] + ([bias] if bias else [])
+                nodes.append(helper.make_node("Conv", inputs, [name + "/y"], name=name, kernel_shape=[2, 2],
+                                              pads=[1 - a, 1 - b, a, b], strides=[1, 1]))
+                phases.append(name + "/y")
+        nodes.append(helper.make_node("Concat", phases, [node.name + "/phases"], name=node.name + "/concat", axis=1))
+        nodes.append(helper.make_node("DepthToSpace", [node.name + "/phases"], list(node.output),
+                                      name=node.name + "/interleave", blocksize=2, mode="DCR"))
+    del model.graph.node[:]
+    model.graph.node.extend(nodes)
+    used = {i for n in model.graph.node for i in n.input}
+    kept = [t for t in model.graph.initializer if t.name in used]
+    del model.graph.initializer[:]
+    model.graph.initializer.extend(kept)
+    return model
+
+
 def quantize_decoder(source: Path, out: Path, feeds: Sequence[dict]) -> Path:
     """``source`` (an fp32 decoder.onnx) -> ``out``, int8, calibrated on ``feeds``."""
+    import onnx
     from onnxruntime.quantization import CalibrationDataReader, QuantFormat, QuantType, quantize_static
     from onnxruntime.quantization.shape_inference import quant_pre_process
 
@@ -47,11 +99,13 @@ def quantize_decoder(source: Path, out: Path, feeds: Sequence[dict]) -> Path:
 
     out = Path(out)
     with tempfile.TemporaryDirectory() as tmp:
+        split = str(Path(tmp) / "split.onnx")
+        onnx.save(split_transposed_convs(onnx.load(str(source))), split)
         prepared = str(Path(tmp) / "prepared.onnx")
-        quant_pre_process(str(source), prepared, skip_symbolic_shape=True)
+        quant_pre_process(split, prepared, skip_symbolic_shape=True)
         partial = out.with_name(out.name + ".part")
         quantize_static(prepared, str(partial), Reader(), quant_format=QuantFormat.QOperator,
                         per_channel=True, activation_type=QuantType.QUInt8,
-                        weight_type=QuantType.QInt8, op_types_to_quantize=["Conv", "ConvTranspose"])
+                        weight_type=QuantType.QInt8, op_types_to_quantize=["Conv"])
         partial.replace(out)
     return out

@@ -38,3 +38,23 @@ def test_int8_backend_without_the_file_says_how_to_make_it(tmp_path):
     codec = Codec(model=tmp_path, backend="onnxruntime-int8")
     with pytest.raises(FileNotFoundError, match="cvlfic export --format onnx-int8"):
         codec.decode(codec.encode(faces()[0], bpp=0.2))
+
+
+def test_split_transposed_convs_is_the_same_network():
+    onnx = pytest.importorskip("onnx")
+    import onnxruntime as ort
+
+    from cvlfic.commands.export import sample_inputs
+    from cvlfic.nets.network import INPUT_NAMES
+    from cvlfic.nets.quantize import split_transposed_convs
+
+    source = onnx.load(str(find_model() / "decoder.onnx"))
+    split = split_transposed_convs(source)
+    assert not [n for n in split.graph.node if n.op_type == "ConvTranspose"]
+    assert sum(n.op_type == "DepthToSpace" for n in split.graph.node) == \
+        sum(n.op_type == "ConvTranspose" for n in source.graph.node) > 0
+    a = ort.InferenceSession(source.SerializeToString(), providers=["CPUExecutionProvider"])
+    b = ort.InferenceSession(split.SerializeToString(), providers=["CPUExecutionProvider"])
+    for batch in sample_inputs(0, [(2, 112, 112), (1, 53, 77)], seed=5):
+        feed = dict(zip(INPUT_NAMES, batch))
+        assert np.abs(a.run(None, feed)[0] - b.run(None, feed)[0]).max() < 1e-5
