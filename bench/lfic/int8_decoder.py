@@ -51,6 +51,7 @@ def main() -> int:
     parser.add_argument("--calibration", type=int, default=100, help="training faces for calibration")
     parser.add_argument("--faces", type=int, default=60, help="LFW faces for the timing")
     parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--upsampling", action="store_true", help="the upsampling layers in int8 too")
     parser.add_argument("--out", type=Path, default=Path("results/speed/int8_decoder.json"))
     args = parser.parse_args()
     codec = Codec()
@@ -59,7 +60,7 @@ def main() -> int:
     training = [cv2.resize(cv2.imread(str(p)), (112, 112), interpolation=cv2.INTER_AREA) for p in paths]
     with tempfile.TemporaryDirectory() as tmp:
         int8_path = quantize_decoder(codec.model_dir / "decoder.onnx", Path(tmp) / INT8_NAME,
-                                     calibration_feeds(codec, training))
+                                     calibration_feeds(codec, training), upsampling=args.upsampling)
         fp32, int8 = session(str(codec.model_dir / "decoder.onnx")), session(str(int8_path))
         size_int8 = int8_path.stat().st_size
     embedder = FaceEmbedder(threads=1)

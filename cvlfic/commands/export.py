@@ -189,7 +189,8 @@ def run_onnx_int8(args, model_dir: Path, meta: dict, out: Path) -> bool:
     paths = paths[::max(1, len(paths) // args.calibration)][:args.calibration]
     faces = [cv2.resize(cv2.imread(str(p)), (112, 112), interpolation=cv2.INTER_AREA) for p in paths]
     codec = Codec(model=model_dir)
-    path = quantize_decoder(model_dir / "decoder.onnx", out / INT8_NAME, calibration_feeds(codec, faces))
+    path = quantize_decoder(model_dir / "decoder.onnx", out / INT8_NAME, calibration_feeds(codec, faces),
+                            upsampling=args.int8_upsampling)
     _copy_metadata(model_dir, out)
     print(f"wrote {path} ({_size(path)}, int8 convolutions, calibrated on {len(faces)} training faces)")
     if args.no_check:
@@ -246,6 +247,8 @@ def register(subparsers) -> None:
     p.add_argument("--opset", type=int, default=17, help="ONNX opset (default 17)")
     p.add_argument("--calibration", type=int, default=100,
                    help="onnx-int8: training faces to calibrate on (default 100)")
+    p.add_argument("--int8-upsampling", action="store_true",
+                   help="onnx-int8: the upsampling layers in int8 too (faster, less accurate; docs/speed.md)")
     p.add_argument("--data", type=Path, metavar="DIR",
                    help="onnx-int8: face data folder, the one holding utkface/ (default: $CVLFIC_DATA)")
     p.add_argument("--no-check", action="store_true", help="skip the parity check")

@@ -1,8 +1,9 @@
 """The decoder network in int8: ONNX Runtime static quantization of ``decoder.onnx``.
 
-The transposed convolutions are first rewritten as the same sums in ordinary convolutions
-(``split_transposed_convs``); the convolutions then get per-channel int8 weights and uint8
-activations (QOperator format); the other operators stay in float. Activation ranges come
+The convolutions get per-channel int8 weights and uint8 activations (QOperator format); the
+other operators stay in float, the transposed convolutions too (ONNX Runtime has no CPU int8
+kernel for them) unless ``upsampling`` rewrites them first as the same sums in ordinary
+convolutions (``split_transposed_convs``). Activation ranges come
 from calibration: the network inputs of face crops coded at 0.05, 0.1, 0.2 and 0.3 bpp in
 turn (faces outside any benchmark: the training images). The graph keeps the network
 contract (``cvlfic.nets.network``): same inputs, same output. ``cvlfic export --format
@@ -84,8 +85,10 @@ def split_transposed_convs(model):
     return model
 
 
-def quantize_decoder(source: Path, out: Path, feeds: Sequence[dict]) -> Path:
-    """``source`` (an fp32 decoder.onnx) -> ``out``, int8, calibrated on ``feeds``."""
+def quantize_decoder(source: Path, out: Path, feeds: Sequence[dict], upsampling: bool = False) -> Path:
+    """``source`` (an fp32 decoder.onnx) -> ``out``, int8, calibrated on ``feeds``. With
+    ``upsampling``, the transposed convolutions too (``split_transposed_convs``): faster, and
+    measured less accurate (docs/speed.md)."""
     import onnx
     from onnxruntime.quantization import CalibrationDataReader, QuantFormat, QuantType, quantize_static
     from onnxruntime.quantization.shape_inference import quant_pre_process
@@ -99,13 +102,15 @@ def quantize_decoder(source: Path, out: Path, feeds: Sequence[dict]) -> Path:
 
     out = Path(out)
     with tempfile.TemporaryDirectory() as tmp:
-        split = str(Path(tmp) / "split.onnx")
-        onnx.save(split_transposed_convs(onnx.load(str(source))), split)
+        graph = str(source)
+        if upsampling:
+            graph = str(Path(tmp) / "split.onnx")
+            onnx.save(split_transposed_convs(onnx.load(str(source))), graph)
         prepared = str(Path(tmp) / "prepared.onnx")
-        quant_pre_process(split, prepared, skip_symbolic_shape=True)
+        quant_pre_process(graph, prepared, skip_symbolic_shape=True)
         partial = out.with_name(out.name + ".part")
         quantize_static(prepared, str(partial), Reader(), quant_format=QuantFormat.QOperator,
                         per_channel=True, activation_type=QuantType.QUInt8,
-                        weight_type=QuantType.QInt8, op_types_to_quantize=["Conv"])
+                        weight_type=QuantType.QInt8, op_types_to_quantize=["Conv", "ConvTranspose"])
         partial.replace(out)
     return out
