@@ -315,7 +315,7 @@ ProbeCoder::ProbeCoder(const Layout &layout, const std::vector<uint8_t> (&q_by_s
       q_at_(q_at),
       filled_(regions_, 0xFF),
       scratch_(std::make_unique<Contexts>(*initial_)),
-      slots_(1024, {kEmpty, 0}) {
+      slots_(size_t{1} << kFirstSlotBits, {kEmpty, 0}) {
     rec_.resize(l_.padded_w, l_.padded_h);
     spans_.reserve(slots_.size() / 2);
     // About the decisions of two models of every region at its finest blocks.
@@ -348,9 +348,9 @@ ProbeCoder::Span ProbeCoder::decisions(const uint8_t *mask, size_t r) {
     const long rx = static_cast<long>(r % l_.mask_w), ry = static_cast<long>(r / l_.mask_w);
     const int s = mask[r], left = level(mask, rx - 1, ry), above = level(mask, rx, ry - 1),
               corner = level(mask, rx - 1, ry - 1);
-    const uint32_t key = static_cast<uint32_t>(r * 500 + ((s * 5 + left) * 5 + above) * 5 + corner);
+    const uint64_t key = static_cast<uint64_t>(r) * 500 + static_cast<uint64_t>(((s * 5 + left) * 5 + above) * 5 + corner);
     // Open addressing, linear probing; the table stays at most half full.
-    size_t slot = (key * 2654435761u) & (slots_.size() - 1);
+    size_t slot = slot_of(key);
     for (; slots_[slot].first != kEmpty; slot = (slot + 1) & (slots_.size() - 1))
         if (slots_[slot].first == key) return spans_[slots_[slot].second];
     if (left != kOutside) fill_region(r - 1, left);
@@ -368,12 +368,17 @@ ProbeCoder::Span ProbeCoder::decisions(const uint8_t *mask, size_t r) {
     return spans_.back();
 }
 
+size_t ProbeCoder::slot_of(uint64_t key) const {
+    return static_cast<size_t>((key * 0x9E3779B97F4A7C15ull) >> (64 - slot_bits_));  // Fibonacci hashing
+}
+
 void ProbeCoder::grow_slots() {
-    std::vector<std::pair<uint32_t, uint32_t>> old(2 * slots_.size(), {kEmpty, 0});
+    std::vector<std::pair<uint64_t, uint32_t>> old(2 * slots_.size(), {kEmpty, 0});
     old.swap(slots_);
+    ++slot_bits_;
     for (const auto &entry : old) {
         if (entry.first == kEmpty) continue;
-        size_t slot = (entry.first * 2654435761u) & (slots_.size() - 1);
+        size_t slot = slot_of(entry.first);
         while (slots_[slot].first != kEmpty) slot = (slot + 1) & (slots_.size() - 1);
         slots_[slot] = entry;
     }

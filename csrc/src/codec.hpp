@@ -73,10 +73,13 @@ private:
     Planes rec_;
     std::vector<uint8_t> filled_;        // level each region of rec_ holds (0xFF: none)
     std::unique_ptr<Contexts> scratch_;  // contexts the modeling touches (never read back)
-    static constexpr uint32_t kEmpty = 0xFFFFFFFFu;
+    static constexpr uint64_t kEmpty = ~uint64_t{0};
+    static constexpr int kFirstSlotBits = 10;
+    size_t slot_of(uint64_t key) const;
     void grow_slots();
     // Hash table: (region, its level, its neighbours' levels) -> index in spans_.
-    std::vector<std::pair<uint32_t, uint32_t>> slots_;
+    std::vector<std::pair<uint64_t, uint32_t>> slots_;
+    int slot_bits_ = kFirstSlotBits;
     std::vector<Span> spans_;
     std::vector<uint16_t> pool_;         // decisions: context index << 1 | bit
     std::vector<Span> order_;
