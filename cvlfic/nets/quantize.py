@@ -3,9 +3,9 @@
 The convolutions get per-channel int8 weights and uint8 activations (QOperator format); the
 other operators stay in float, the transposed convolutions too (ONNX Runtime has no CPU int8
 kernel for them) unless ``upsampling`` rewrites them first as the same sums in ordinary
-convolutions (``split_transposed_convs``). Activation ranges come
-from calibration: the network inputs of face crops coded at 0.05, 0.1, 0.2 and 0.3 bpp in
-turn (faces outside any benchmark: the training images). The graph keeps the network
+convolutions (``split_transposed_convs``). Activation ranges come from calibration: the
+network inputs of face crops coded at 0.05, 0.1, 0.2 and 0.3 bpp in turn (faces outside any
+benchmark: the training images). The graph keeps the network
 contract (``cvlfic.nets.network``): same inputs, same output. ``cvlfic export --format
 onnx-int8`` writes it as ``decoder_int8.onnx``; the ``onnxruntime-int8`` backend runs it.
 """
