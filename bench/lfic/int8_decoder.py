@@ -20,19 +20,17 @@ import tempfile
 import time
 from pathlib import Path
 
-import cv2
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # bench/: devdata
 import devdata  # noqa: E402,F401  (CVLFIC_DATA: the checkout's data folder when unset)
 
-from cvlfic import datasets  # noqa: E402
 from cvlfic.eval import lfw  # noqa: E402
 from cvlfic.eval.sweep import to_recognizer_size  # noqa: E402
 from cvlfic.eval.verification import pair_distances, verify  # noqa: E402
 from cvlfic.lfic import Codec  # noqa: E402
 from cvlfic.nets.network import INPUT_NAMES, restore_outputs  # noqa: E402
-from cvlfic.nets.quantize import INT8_NAME, calibration_feeds, quantize_decoder  # noqa: E402
+from cvlfic.nets.quantize import INT8_NAME, calibration_faces, calibration_feeds, quantize_decoder  # noqa: E402
 from cvlfic.recognition import FaceEmbedder  # noqa: E402
 
 def session(path: str):
@@ -55,9 +53,7 @@ def main() -> int:
     parser.add_argument("--out", type=Path, default=Path("results/speed/int8_decoder.json"))
     args = parser.parse_args()
     codec = Codec()
-    paths = datasets.training_image_paths()
-    paths = paths[::max(1, len(paths) // args.calibration)][:args.calibration]
-    training = [cv2.resize(cv2.imread(str(p)), (112, 112), interpolation=cv2.INTER_AREA) for p in paths]
+    training = calibration_faces(args.calibration)
     with tempfile.TemporaryDirectory() as tmp:
         int8_path = quantize_decoder(codec.model_dir / "decoder.onnx", Path(tmp) / INT8_NAME,
                                      calibration_feeds(codec, training), upsampling=args.upsampling)

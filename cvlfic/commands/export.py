@@ -175,19 +175,15 @@ INT8_LIMITS = {"mean": 4 / 255, "p999": 24 / 255}  # mean and 99.9th percentile 
 
 
 def run_onnx_int8(args, model_dir: Path, meta: dict, out: Path) -> bool:
-    import cv2
-
     from cvlfic import datasets
     from cvlfic.backends.onnx_runtime import OnnxDecoderRunner
     from cvlfic.lfic import Codec
-    from cvlfic.nets.quantize import INT8_NAME, calibration_feeds, quantize_decoder
+    from cvlfic.nets.quantize import INT8_NAME, calibration_faces, calibration_feeds, quantize_decoder
 
-    paths = datasets.training_image_paths(args.data)
-    if not paths:
+    faces = calibration_faces(args.calibration, args.data)
+    if not faces:
         raise SystemExit(f"calibration needs training face crops: none under "
                          f"{datasets.data_root(args.data)} (give --data DIR, the folder holding utkface/)")
-    paths = paths[::max(1, len(paths) // args.calibration)][:args.calibration]
-    faces = [cv2.resize(cv2.imread(str(p)), (112, 112), interpolation=cv2.INTER_AREA) for p in paths]
     codec = Codec(model=model_dir)
     path = quantize_decoder(model_dir / "decoder.onnx", out / INT8_NAME, calibration_feeds(codec, faces),
                             upsampling=args.int8_upsampling)

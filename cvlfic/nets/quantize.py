@@ -23,6 +23,18 @@ INT8_NAME = "decoder_int8.onnx"
 CALIBRATION_RATES = (0.05, 0.1, 0.2, 0.3)
 
 
+def calibration_faces(count: int, root=None) -> List[np.ndarray]:
+    """Up to ``count`` training face crops (``cvlfic.datasets.training_image_paths``, evenly
+    spaced through the list) as 112x112 BGR; empty when the data folder has none."""
+    import cv2
+
+    from cvlfic import datasets
+
+    paths = datasets.training_image_paths(root)
+    paths = paths[::max(1, len(paths) // max(1, count))][:count]
+    return [cv2.resize(cv2.imread(str(p)), (112, 112), interpolation=cv2.INTER_AREA) for p in paths]
+
+
 def calibration_feeds(codec, faces: Iterable[np.ndarray],
                       rates: Sequence[float] = CALIBRATION_RATES) -> List[dict]:
     """The decoder inputs of each face coded at the next rate of ``rates`` (in turn)."""
