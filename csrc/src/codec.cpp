@@ -288,20 +288,16 @@ private:
     const Contexts &c_;
 };
 
-// Codes logged decisions with the adaptive probabilities of `c`. The coder's state is copied
-// into a local for the loop: the compiler then keeps it in registers (through `bin` it would
-// reload it after every probability update, which it cannot prove does not alias it).
+// Codes logged decisions with the adaptive probabilities of `c`.
 template <class Bin>
 void replay(const uint16_t *log, size_t n, Contexts &c, Bin &bin) {
-    Bin local = bin;
     for (size_t i = 0; i < n; ++i) {
         const int index = log[i] >> 1, bit = log[i] & 1;
         if (index == Contexts::kTotal)
-            local.bypass(bit);
+            bin.bypass(bit);
         else
-            local.code(c.at(index), bit);
+            bin.code(c.at(index), bit);
     }
-    bin = local;
 }
 
 }  // namespace
