@@ -39,6 +39,13 @@ CVLFIC_PIXEL_LOOP void sum_2x2(const uint8_t *__restrict r0, const uint8_t *__re
         out[bx] = static_cast<uint32_t>(r0[2 * bx]) + r0[2 * bx + 1] + r1[2 * bx] + r1[2 * bx + 1];
 }
 
+// A block's mean from its sum of 4^k pixels (k >= 1), rounded half to even, without a branch:
+// a half rounds up exactly when the mean's floor is odd.
+inline size_t mean_to_even(int64_t sum, int k) {
+    const int64_t half = int64_t{1} << (2 * k - 1);
+    return static_cast<size_t>((sum + half - 1 + ((sum >> (2 * k)) & 1)) >> (2 * k));
+}
+
 }  // namespace
 
 double bpp_for_quality(double quality) {
@@ -224,9 +231,12 @@ FaceEncoder::Choice FaceEncoder::search(const std::vector<int> &level_candidates
         write_header(l, header);
         const size_t overhead = header.size() + 2;
 
-        // Weighted squared error of each region at each block index, exactly as the core
-        // pools and quantizes, less the region's sum of squared pixels (S2, the same at every
-        // index, so gains and comparisons do not change): sum over blocks of n^2 d^2 - 2 d S1.
+        // Weighted squared error of each region at each block index against the quantizer's
+        // ideal levels (the index i of the block mean rounded half to even, times 255 / (L - 1):
+        // the measure the prior and the exponents are calibrated with), less the region's sum of squared
+        // pixels (S2, the same at every index, so gains and comparisons do not change), in
+        // integers scaled by (L - 1)^2: sum over blocks of n^2 D^2 - 2 (L - 1) D S1, D = 255 i.
+        const int64_t steps = levels - 1;
         for (size_t ry = 0; ry < mask_h_; ++ry)
             for (size_t rx = 0; rx < mask_w_; ++rx)
                 for (int s = 0; s < n_sizes; ++s) {
@@ -240,8 +250,8 @@ FaceEncoder::Choice FaceEncoder::search(const std::vector<int> &level_candidates
                             for (size_t bx = 0; bx < per; ++bx) {
                                 const size_t i = offset_[c * 8 + k] + (ry * per + by) * gw + rx * per + bx;
                                 const int64_t a = static_cast<int64_t>(s1_[i]);
-                                const int64_t d = qz.d[qz.q[(a + nn / 2) >> (2 * k)]];
-                                pe += d * (nn * d - 2 * a);
+                                const int64_t d = int64_t{255} * qz.q[mean_to_even(a, k)];
+                                pe += d * (nn * d - 2 * steps * a);
                             }
                         e += plane_weight(prof, c) * pe;
                     }
@@ -339,9 +349,10 @@ FaceEncoder::Choice FaceEncoder::search(const std::vector<int> &level_candidates
             stalls = 2 * (hi - lo) > width ? stalls + 1 : 0;
         }
         pool(lo);
-        double distortion = 0;
+        double distortion = 0;  // in pixel units, comparable across level counts
         for (size_t r = 0; r < regions; ++r)
             distortion += (prior ? p_.weight[r] : 1.0) * static_cast<double>(err[r * n_sizes + mask[r]]);
+        distortion /= static_cast<double>(steps * steps);
         if (!best.found || distortion < best.distortion) {
             best.found = true;
             best.levels = levels;

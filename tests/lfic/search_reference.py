@@ -19,15 +19,15 @@ def _planes(bgr: np.ndarray, profile: dict) -> np.ndarray:
     return np.clip(np.stack([y, cb, cr], -1), 0, 255)
 
 
-def _quantized(means: np.ndarray, levels: int) -> np.ndarray:
-    q = (means * (levels - 1) + 127) // 255
-    return (q * 255 + (levels - 1) // 2) // (levels - 1)
+def _level_index(means: np.ndarray, levels: int) -> np.ndarray:
+    return (means * (levels - 1) + 127) // 255
 
 
 def region_errors(bgr: np.ndarray, profile: dict, levels: int) -> np.ndarray:
     """int64 Mh x Mw x n_sizes: weighted squared error of each region at each block index, as
-    the core pools (rounded means) and quantizes, less the region's sum of squared pixels (the
-    same at every index); the luma class counts twice."""
+    the core pools (means rounded half to even) and quantizes, against the quantizer's ideal
+    levels (index * 255 / (L - 1)), less the region's sum of squared pixels (the same at every
+    index), scaled by (L - 1)^2; the luma class counts twice."""
     region = profile["region"]
     planes = _planes(bgr, profile)
     h, w = planes.shape[:2]
@@ -42,8 +42,11 @@ def region_errors(bgr: np.ndarray, profile: dict, levels: int) -> np.ndarray:
             n = profile["block_sizes"][c][s]
             x = planes[..., c].reshape(mh * region // n, n, mw * region // n, n)
             s1 = x.sum((1, 3))
-            d = _quantized((s1 + n * n // 2) // (n * n), levels)
-            err = n * n * d * d - 2 * d * s1
+            mean = s1 // (n * n)
+            rem = s1 - mean * n * n  # half to even
+            mean += (2 * rem > n * n) | ((2 * rem == n * n) & (mean % 2 == 1))
+            d = 255 * _level_index(mean, levels)
+            err = n * n * d * d - 2 * (levels - 1) * d * s1
             per = region // n
             out[..., s] += weights[c] * err.reshape(mh, per, mw, per).sum((1, 3))
     return out
@@ -163,6 +166,7 @@ def search(face: np.ndarray, params: dict, budget: int, candidates=None):
         mask = mask_from_sequence(shape, sequence, k)
         picked = np.take_along_axis(errors, mask[..., None].astype(np.int64), 2)[..., 0]
         distortion = float(np.cumsum((weight * picked).reshape(-1))[-1])  # in raster order
+        distortion /= float((levels - 1) ** 2)  # pixel units, comparable across level counts
         if best is None or distortion < best[0]:
             best = (distortion, mask, levels)
     if best is None and tuple(candidates) != tuple(params["level_candidates"][:1]):

@@ -36,19 +36,25 @@ def test_importance_and_step_cost_reorder():
     assert list(ref.greedy_sequence(errors, np.ones((1, 2)), (1.0, 100.0))[:3]) == [0, 1, 0]
 
 
-@pytest.mark.parametrize("levels", [4, 16, 256])
-def test_region_errors_are_the_reconstruction_error_less_the_region_energy(levels):
+@pytest.mark.parametrize("levels", [4, 16, 24, 256])
+def test_region_errors_are_the_error_to_the_ideal_levels_less_the_region_energy(levels):
+    # Errors in integers scaled by (L - 1)^2: ((L - 1) x - 255 i)^2 per pixel, i the level index
+    # of the block's mean rounded half to even (numpy's rounding).
     rng = np.random.default_rng(levels)
     image = rng.integers(0, 256, (40, 24, 3), dtype=np.uint8)
     profile = bitstream.profile_info(0)
-    shape = bitstream.mask_shape(40, 24, 0)
     errors = ref.region_errors(image, profile, levels)
     planes = ref._planes(np.pad(image, ((0, 8), (0, 8), (0, 0)), mode="edge"), profile)
+    steps, weights = levels - 1, np.array([2, 1, 1])
     for s in range(4):
-        recon = bitstream.reconstruct(np.pad(image, ((0, 8), (0, 8), (0, 0)), mode="edge"),
-                                      np.full(shape, s, np.uint8), 0, levels).astype(np.int64)
-        sq = ((planes - recon) ** 2 * np.array([2, 1, 1])).sum(2)
-        energy = (planes ** 2 * np.array([2, 1, 1])).sum(2)  # the region's own, left out
+        sq = np.zeros(planes.shape[:2], np.int64)
+        for c in range(3):
+            n = profile["block_sizes"][c][s]
+            means = planes[..., c].reshape(48 // n, n, 32 // n, n).mean((1, 3))
+            index = (np.round(means).astype(np.int64) * steps + 127) // 255
+            ideal = np.kron(255 * index, np.ones((n, n), np.int64))
+            sq += weights[c] * (steps * planes[..., c] - ideal) ** 2
+        energy = (steps * steps * planes ** 2 * weights).sum(2)  # the region's own, left out
         assert np.array_equal(errors[..., s] + energy.reshape(3, 16, 2, 16).sum((1, 3)),
                               sq.reshape(3, 16, 2, 16).sum((1, 3)))
 

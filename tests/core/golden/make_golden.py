@@ -1,6 +1,9 @@
-"""Writes the golden set of bitstream v1 (run once; the files are committed and never
-rewritten: a change to the format, the coder or the fast encoder must leave them decoding
-and encoding exactly as recorded, or bump the format version).
+"""Writes the golden set of bitstream v1. The files are committed. A change to the format or
+the coder must leave every stream decoding and encoding exactly as recorded, or bump the
+format version. The ``fast`` cases also pin the fast encoder's choices (which stream fits a
+budget, not how it decodes): a deliberate change of the search rewrites them with this
+script, alongside its accuracy record (results/lfic/search_parity.md); the ``pooled`` cases
+must not change.
 
     python tests/core/golden/make_golden.py
 
