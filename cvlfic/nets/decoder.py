@@ -104,3 +104,29 @@ class RapDecoder(nn.Module):
         d = self.deconv1(torch.cat([d, c1], 1))
         d = self.full2(self.full1(torch.cat([d, x], 1)))
         return (base + torch.tanh(self.out(d))).clamp(0.0, 1.0)
+
+
+def multiply_adds(decoder: nn.Module, height: int = 112, width: int = 112) -> int:
+    """Multiply-adds of the convolutions for one ``height`` x ``width`` face (after padding
+    to 16), counted on a forward pass."""
+    total = 0
+
+    def count(module, inputs, output):
+        nonlocal total
+        if isinstance(module, nn.ConvTranspose2d):  # every input pixel meets the whole kernel
+            per = module.in_channels * module.out_channels * module.kernel_size[0] * module.kernel_size[1]
+            total += per * inputs[0].shape[-2] * inputs[0].shape[-1] // module.groups
+        else:
+            per = module.in_channels * module.out_channels * module.kernel_size[0] * module.kernel_size[1]
+            total += per * output.shape[-2] * output.shape[-1] // module.groups
+
+    hooks = [m.register_forward_hook(count) for m in decoder.modules()
+             if isinstance(m, (nn.Conv2d, nn.ConvTranspose2d))]
+    try:
+        with torch.no_grad():
+            decoder.eval()
+            decoder(torch.zeros(1, 3, height, width), torch.zeros(1, 1, height, width), torch.ones(1))
+    finally:
+        for h in hooks:
+            h.remove()
+    return total

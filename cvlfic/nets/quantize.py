@@ -1,11 +1,17 @@
 """The decoder network in int8: ONNX Runtime static quantization of ``decoder.onnx``.
 
-The convolutions get per-channel int8 weights and uint8 activations (QOperator format); the
-other operators stay in float, the transposed convolutions too (ONNX Runtime has no CPU int8
-kernel for them) unless ``upsampling`` rewrites them first as the same sums in ordinary
-convolutions (``split_transposed_convs``). Activation ranges come from calibration: the
-network inputs of face crops coded at 0.05, 0.1, 0.2 and 0.3 bpp in turn (faces outside any
-benchmark: the training images). The graph keeps the network
+The convolutions get per-channel int8 weights and uint8 activations (QOperator format), with
+their ReLUs fused. Measured choices (docs/speed.md): the output layer (the last convolution,
+three channels at full resolution) stays in float, since in int8 it carries most of the
+graph's pixel error for a few percent of its time; the residual additions stay in float,
+since in int8 they save a tenth of the time but clip on inputs unlike the calibration's; and
+the upsampling layers stay in float (ONNX Runtime has no CPU int8 kernel for transposed
+convolutions) unless ``upsampling``: then each is first rewritten as the same sums in
+ordinary convolutions (``split_transposed_convs``) with its batch norm folded in and its ReLU
+applied per phase (``fold_upsampling_norms``), which is faster and measured less accurate on
+LFW. Activation ranges
+come from calibration: the network inputs of face crops coded at 0.05, 0.1, 0.2 and 0.3 bpp
+in turn (faces outside any benchmark: the training images). The graph keeps the network
 contract (``cvlfic.nets.network``): same inputs, same output. ``cvlfic export --format
 onnx-int8`` writes it as ``decoder_int8.onnx``; the ``onnxruntime-int8`` backend runs it.
 """
@@ -97,10 +103,105 @@ def split_transposed_convs(model):
     return model
 
 
+def fold_upsampling_norms(model):
+    """After ``split_transposed_convs``: each interleave (DepthToSpace) followed by a
+    BatchNormalization and a ReLU, and nothing else reading them, loses both: the norm's
+    per-channel scale and shift go into the phase convolutions' weights and biases (the
+    interleave only moves pixels, so it commutes with both), and a ReLU follows each phase
+    convolution, where the quantizer fuses it. The same function up to float rounding.
+    Returns a new model."""
+    import onnx
+    from onnx import helper, numpy_helper
+
+    model = onnx.ModelProto.FromString(model.SerializeToString())
+    graph = model.graph
+    inits = {t.name: t for t in graph.initializer}
+    readers: dict = {}
+    for node in graph.node:
+        for name in node.input:
+            readers.setdefault(name, []).append(node)
+    maker = {out: node for node in graph.node for out in node.output}
+    outputs = {o.name for o in graph.output}
+    dropped, renamed, added = set(), {}, []
+    for node in graph.node:
+        if node.op_type != "DepthToSpace" or node.input[0] not in maker:
+            continue
+        norm = readers.get(node.output[0], [])
+        if len(norm) != 1 or norm[0].op_type != "BatchNormalization" or norm[0].output[0] in outputs:
+            continue
+        norm = norm[0]
+        relu = readers.get(norm.output[0], [])
+        if len(relu) != 1 or relu[0].op_type != "Relu" or not all(i in inits for i in norm.input[1:5]):
+            continue
+        relu = relu[0]
+        concat = maker[node.input[0]]
+        phases = [maker.get(name) for name in concat.input]
+        if concat.op_type != "Concat" or not all(p is not None and p.op_type == "Conv" and p.input[1] in inits
+                                                  and len(readers[p.output[0]]) == 1 for p in phases):
+            continue
+        gamma, beta, mean, var = (numpy_helper.to_array(inits[name]).astype(np.float64) for name in norm.input[1:5])
+        eps = next((a.f for a in norm.attribute if a.name == "epsilon"), 1e-5)
+        scale = gamma / np.sqrt(var + eps)
+        shift = beta - mean * scale
+        for k, conv in enumerate(phases):
+            w = numpy_helper.to_array(inits[conv.input[1]]).astype(np.float64) * scale[:, None, None, None]
+            b = shift + (numpy_helper.to_array(inits[conv.input[2]]) * scale if len(conv.input) > 2 and conv.input[2] else 0)
+            graph.initializer.extend([numpy_helper.from_array(w.astype(np.float32), conv.name + "/w_folded"),
+                                      numpy_helper.from_array(b.astype(np.float32), conv.name + "/b_folded")])
+            del conv.input[1:]
+            conv.input.extend([conv.name + "/w_folded", conv.name + "/b_folded"])
+            added.append(helper.make_node("Relu", [conv.output[0]], [conv.output[0] + "/relu"], name=conv.name + "/relu"))
+            concat.input[k] = conv.output[0] + "/relu"
+        dropped.update([norm.name, relu.name])
+        renamed[relu.output[0]] = node.output[0]
+    nodes = [n for n in graph.node if n.name not in dropped] + added
+    for n in nodes:
+        for j, name in enumerate(n.input):
+            n.input[j] = renamed.get(name, name)
+    for o in graph.output:
+        o.name = renamed.get(o.name, o.name)
+    # Topological order again (the new ReLUs were appended).
+    known = {i.name for i in graph.input} | set(inits) | {t.name for t in graph.initializer} | {""}
+    ordered, pending = [], nodes
+    while pending:
+        rest = [n for n in pending if not all(i in known for i in n.input)]
+        ready = [n for n in pending if all(i in known for i in n.input)]
+        if not ready:
+            raise ValueError("the graph has a cycle")
+        for n in ready:
+            ordered.append(n)
+            known.update(n.output)
+        pending = rest
+    del graph.node[:]
+    graph.node.extend(ordered)
+    used = {i for n in graph.node for i in n.input}
+    kept = [t for t in graph.initializer if t.name in used]
+    del graph.initializer[:]
+    graph.initializer.extend(kept)
+    return model
+
+
+def output_convs(model) -> List[str]:
+    """Names of the convolutions nearest the graph's outputs: those reached from an output
+    going back through operators that are not convolutions (the decoder's output layer)."""
+    maker = {out: node for node in model.graph.node for out in node.output}
+    found, seen = [], set()
+    stack = [o.name for o in model.graph.output]
+    while stack:
+        node = maker.get(stack.pop())
+        if node is None or node.name in seen:
+            continue
+        seen.add(node.name)
+        if node.op_type == "Conv":
+            found.append(node.name)
+        else:
+            stack.extend(node.input)
+    return found
+
+
 def quantize_decoder(source: Path, out: Path, feeds: Sequence[dict], upsampling: bool = False) -> Path:
-    """``source`` (an fp32 decoder.onnx) -> ``out``, int8, calibrated on ``feeds``. With
-    ``upsampling``, the transposed convolutions too (``split_transposed_convs``): faster, and
-    measured less accurate (docs/speed.md)."""
+    """``source`` (an fp32 decoder.onnx) -> ``out``, int8, calibrated on ``feeds``; with
+    ``upsampling``, the upsampling layers too."""
     import onnx
     from onnxruntime.quantization import CalibrationDataReader, QuantFormat, QuantType, quantize_static
     from onnxruntime.quantization.shape_inference import quant_pre_process
@@ -117,12 +218,13 @@ def quantize_decoder(source: Path, out: Path, feeds: Sequence[dict], upsampling:
         graph = str(source)
         if upsampling:
             graph = str(Path(tmp) / "split.onnx")
-            onnx.save(split_transposed_convs(onnx.load(str(source))), graph)
+            onnx.save(fold_upsampling_norms(split_transposed_convs(onnx.load(str(source)))), graph)
         prepared = str(Path(tmp) / "prepared.onnx")
         quant_pre_process(graph, prepared, skip_symbolic_shape=True)
+        output_layer = output_convs(onnx.load(prepared))
         partial = out.with_name(out.name + ".part")
         quantize_static(prepared, str(partial), Reader(), quant_format=QuantFormat.QOperator,
-                        per_channel=True, activation_type=QuantType.QUInt8,
-                        weight_type=QuantType.QInt8, op_types_to_quantize=["Conv", "ConvTranspose"])
+                        per_channel=True, activation_type=QuantType.QUInt8, weight_type=QuantType.QInt8,
+                        op_types_to_quantize=["Conv", "Relu"], nodes_to_exclude=output_layer)
         partial.replace(out)
     return out

@@ -12,6 +12,7 @@ class LossWeights:
     content: float = 1.0
     semantic: float = 1.0
     adversarial: float = 0.005
+    distill: float = 0.0  # L1 to the teacher's restored face (config.teacher)
     semantic_from_step: int = 0
     adversarial_from_step: int = 0
 
@@ -35,6 +36,10 @@ class TrainConfig:
     encoder_masks: float = 0.0
     encoder_model: str = "lfic_ycc16"  # a model name or folder
     encoder_bpp: List[float] = field(default_factory=lambda: [0.03, 0.6])
+    teacher: str = ""  # a model name or folder whose decoder.pt the distill loss follows
+    # Start from the teacher's most important channels (cvlfic.train.narrow) when the run has
+    # no checkpoint and no --init-from.
+    start_from_teacher: bool = False
     loss: LossWeights = field(default_factory=LossWeights)
 
 

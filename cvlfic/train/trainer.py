@@ -37,6 +37,22 @@ def held_out_indices(count: int, config: TrainConfig) -> np.ndarray:
     return np.sort(order[:config.validation_size])
 
 
+def load_teacher(config: TrainConfig) -> RapDecoder:
+    """The frozen decoder of ``config.teacher`` (a model folder with decoder.pt and model.json)."""
+    from cvlfic.lfic.model_files import find_model, model_metadata
+
+    folder = find_model(config.teacher)
+    meta = model_metadata(folder)
+    if meta.get("profile", 0) != config.profile:
+        raise ValueError(f"teacher {folder} codes profile {meta.get('profile')}, the run {config.profile}")
+    teacher = RapDecoder(meta["widths"], ycc=PROFILES[config.profile].ycc)
+    teacher.load_state_dict(torch.load(folder / "decoder.pt", weights_only=False))
+    teacher.eval()
+    for p in teacher.parameters():
+        p.requires_grad_(False)
+    return teacher
+
+
 class Trainer:
     def __init__(self, config: TrainConfig, crops: np.ndarray, run_dir: Path):
         self.config = config
@@ -60,6 +76,7 @@ class Trainer:
             from cvlfic.train.encoder_masks import EncoderMasks
             self.encoder_masks = EncoderMasks(config.encoder_model, config.encoder_bpp)
         self._validation_points = None
+        self.teacher = load_teacher(config) if config.teacher else None
 
     # -- losses ---------------------------------------------------------------------------
     def embedder(self):
@@ -81,6 +98,7 @@ class Trainer:
             "content": loss.content,
             "semantic": loss.semantic if self.step >= loss.semantic_from_step else 0.0,
             "adversarial": loss.adversarial if self.step >= loss.adversarial_from_step else 0.0,
+            "distill": loss.distill if self.teacher is not None else 0.0,
         }
 
     # -- one step -------------------------------------------------------------------------
@@ -107,7 +125,8 @@ class Trainer:
         real_u8, masks, levels = self.sample_batch()
         real = real_u8.float() / 255.0
         self.decoder.train()
-        fake = self.decoder(*training_inputs(real_u8, masks, levels, self.profile))
+        inputs = training_inputs(real_u8, masks, levels, self.profile)
+        fake = self.decoder(*inputs)
         logs = {}
         if weights["adversarial"] > 0:
             self.discriminator.train()
@@ -123,6 +142,12 @@ class Trainer:
             semantic = self.semantic_loss(fake, real)
             total = total + weights["semantic"] * semantic
             logs["sem"] = semantic.item()
+        if weights["distill"] > 0:
+            with torch.no_grad():
+                target = self.teacher(*inputs)
+            distill = (fake - target).abs().mean()
+            total = total + weights["distill"] * distill
+            logs["distill"] = distill.item()
         if weights["adversarial"] > 0:
             adversarial = lsgan_g_loss(self.discriminator(fake))
             total = total + weights["adversarial"] * adversarial
@@ -204,6 +229,9 @@ class Trainer:
             # A trainer checkpoint, or a shipped model's decoder.pt (a bare state dict).
             state = torch.load(init_from, weights_only=False)
             self.decoder.load_state_dict(state.get("decoder", state))
+        elif self.config.start_from_teacher and self.teacher is not None:
+            from cvlfic.train.narrow import narrowed_state
+            self.decoder.load_state_dict(narrowed_state(self.teacher, self.config.widths))
 
     def _log(self, record: Dict) -> None:
         with open(self.run_dir / "log.jsonl", "a") as f:

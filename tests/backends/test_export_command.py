@@ -85,17 +85,23 @@ def test_fp16_is_for_tensorrt_only():
         run_export("--format", "onnx", "--fp16")
 
 
-def test_int8_export_is_calibrated_and_close_to_fp32(tmp_path, capsys):
+@pytest.mark.parametrize("upsampling", [False, True])
+def test_int8_export_is_calibrated_and_close_to_fp32(tmp_path, capsys, upsampling):
     from cvlfic import datasets
 
-    pytest.importorskip("onnx")
+    onnx = pytest.importorskip("onnx")
     if not datasets.training_image_paths():
         pytest.skip("no training faces in the data folder")
-    assert run_export("--format", "onnx-int8", "--out", str(tmp_path), "--calibration", "12") == 0
+    flags = ["--int8-upsampling"] if upsampling else []
+    assert run_export("--format", "onnx-int8", "--out", str(tmp_path), "--calibration", "12", *flags) == 0
     printed = capsys.readouterr().out
     assert "calibrated on 12 training faces" in printed
     assert "parity onnxruntime int8 vs fp32" in printed and ": ok" in printed
     assert (tmp_path / "decoder_int8.onnx").stat().st_size < (find_model() / "decoder.onnx").stat().st_size / 2
+    ops = [n.op_type for n in onnx.load(str(tmp_path / "decoder_int8.onnx")).graph.node]
+    # The output layer stays in float; the upsampling layers are int8 only when asked.
+    assert ops.count("Conv") == 1 and ("ConvTranspose" in ops) != upsampling
+    assert "BatchNormalization" not in ops and ops.count("Relu") == (0 if upsampling else 4)
 
 
 def test_int8_export_without_training_faces_says_so(tmp_path):
