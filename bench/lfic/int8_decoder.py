@@ -7,9 +7,11 @@ graph and one dlib descriptor, and its LFW accuracy.
    descriptor of the project's dlib port take turns face by face (median ms, and ratios).
 3. Parity: mean absolute difference of the restored pixels (0..255) int8 against fp32, and
    LFW verification (all 6000 pairs, dlib port) of the int8 decoder's faces at 0.1 and 0.2 bpp
-   next to the fp32 decoder's.
+   next to the fp32 decoder's, with the pairs only one of the two judges right and the exact
+   McNemar p-value of that split.
 
     python bench/lfic/int8_decoder.py --out results/speed/int8_decoder.json
+    python bench/lfic/int8_decoder.py --upsampling --out results/speed/int8_decoder_upsampling.json
 """
 from __future__ import annotations
 
@@ -27,7 +29,7 @@ import devdata  # noqa: E402,F401  (CVLFIC_DATA: the checkout's data folder when
 
 from cvlfic.eval import lfw  # noqa: E402
 from cvlfic.eval.sweep import to_recognizer_size  # noqa: E402
-from cvlfic.eval.verification import pair_distances, verify  # noqa: E402
+from cvlfic.eval.verification import correct_pairs, mcnemar_p, pair_distances, verify  # noqa: E402
 from cvlfic.lfic import Codec  # noqa: E402
 from cvlfic.nets.network import INPUT_NAMES, restore_outputs  # noqa: E402
 from cvlfic.nets.quantize import INT8_NAME, calibration_faces, calibration_feeds, quantize_decoder  # noqa: E402
@@ -97,10 +99,16 @@ def main() -> int:
                 bgr = net.run(None, dict(zip(INPUT_NAMES, inputs)))[0]
                 faces = np.stack(restore_outputs(bgr, [p[1] for p in prepared], [p[2] for p in prepared]))
                 d[name][part] = embedder.embed_bgr(to_recognizer_size(faces))
-        accuracy[str(bpp)] = {}
+        accuracy[str(bpp)], right = {}, {}
         for name in d:
-            v = verify(pair_distances(d[name], pairs.left, pairs.right), pairs.same, pairs.fold)
+            distances = pair_distances(d[name], pairs.left, pairs.right)
+            v = verify(distances, pairs.same, pairs.fold)
+            right[name] = correct_pairs(distances, pairs.same, pairs.fold, v)
             accuracy[str(bpp)][name] = {"accuracy": float(v.accuracy_mean), "std": float(v.accuracy_std)}
+        # Pairs only one decoder judges right, and the exact McNemar p of that split.
+        fp32_only, int8_only = int(np.sum(right["fp32"] & ~right["int8"])), int(np.sum(right["int8"] & ~right["fp32"]))
+        accuracy[str(bpp)]["discordant"] = {"fp32_only": fp32_only, "int8_only": int8_only,
+                                            "p_value": mcnemar_p(fp32_only, int8_only)}
         print(bpp, accuracy[str(bpp)], flush=True)
     doc = {"command": "python bench/lfic/int8_decoder.py " + " ".join(sys.argv[1:]),
            "calibration_faces": len(training), "timing_faces": len(timing), "rounds": args.rounds,

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import math
 import sys
 from pathlib import Path
 
@@ -34,7 +33,7 @@ from cvlfic import _core  # noqa: E402
 from cvlfic.eval import lfw  # noqa: E402
 from cvlfic.eval.bench import make_embedder  # noqa: E402
 from cvlfic.eval.sweep import to_recognizer_size  # noqa: E402
-from cvlfic.eval.verification import pair_distances, verify  # noqa: E402
+from cvlfic.eval.verification import correct_pairs, mcnemar_p, pair_distances, verify  # noqa: E402
 from cvlfic.lfic.codec import Codec  # noqa: E402
 
 
@@ -60,21 +59,6 @@ def write_markdown(doc: dict, path: Path) -> None:
             d = r["discordant"]
             lines.append(f"| {r['bpp']} | {d['core_only']} | {d['previous_only']} | {d['p_value']:.2f} |")
     path.write_text("\n".join(lines) + "\n")
-
-
-def correct_pairs(distances: np.ndarray, same: np.ndarray, fold: np.ndarray, verification) -> np.ndarray:
-    """Per pair: judged right at its fold's threshold (chosen on the other folds)."""
-    threshold = np.asarray(verification.fold_thresholds)[np.searchsorted(np.unique(fold), fold)]
-    return (distances < threshold) == same
-
-
-def mcnemar_p(b: int, c: int) -> float:
-    """Two-sided exact McNemar p-value of b against c discordant pairs."""
-    n, k = b + c, min(b, c)
-    if n == 0:
-        return 1.0
-    tail = sum(math.comb(n, i) for i in range(k + 1)) / 2.0 ** n
-    return min(1.0, 2.0 * tail)
 
 
 def main() -> int:

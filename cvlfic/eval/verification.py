@@ -8,6 +8,7 @@ a FAR of 1e-3.
 """
 from __future__ import annotations
 
+import math
 from dataclasses import asdict, dataclass
 from typing import Dict, List
 
@@ -103,3 +104,18 @@ def verify(distances: np.ndarray, same: np.ndarray, fold: np.ndarray,
         accuracy_mean=float(np.mean(accuracies)), accuracy_std=float(np.std(accuracies)),
         fold_accuracies=accuracies, fold_thresholds=thresholds, far_target=far,
         tar_at_far=tar, far_threshold=far_threshold, far_achieved=achieved)
+
+
+def correct_pairs(distances: np.ndarray, same: np.ndarray, fold: np.ndarray, verification) -> np.ndarray:
+    """Per pair: judged right at its fold's threshold (chosen on the other folds)."""
+    threshold = np.asarray(verification.fold_thresholds)[np.searchsorted(np.unique(fold), fold)]
+    return (distances < threshold) == same
+
+
+def mcnemar_p(b: int, c: int) -> float:
+    """Two-sided exact McNemar p-value of b against c discordant pairs."""
+    n, k = b + c, min(b, c)
+    if n == 0:
+        return 1.0
+    tail = sum(math.comb(n, i) for i in range(k + 1)) / 2.0 ** n
+    return min(1.0, 2.0 * tail)

@@ -1,16 +1,15 @@
 """The decoder network in int8: ONNX Runtime static quantization of ``decoder.onnx``.
 
-The convolutions get per-channel int8 weights and uint8 activations (QOperator format), with
-their ReLUs fused. Measured choices (docs/speed.md): the output layer (the last convolution,
-three channels at full resolution) stays in float, since in int8 it carries most of the
-graph's pixel error for a few percent of its time; the residual additions stay in float,
-since in int8 they save a tenth of the time but clip on inputs unlike the calibration's; and
-the upsampling layers stay in float (ONNX Runtime has no CPU int8 kernel for transposed
-convolutions) unless ``upsampling``: then each is first rewritten as the same sums in
-ordinary convolutions (``split_transposed_convs``) with its batch norm folded in and its ReLU
-applied per phase (``fold_upsampling_norms``), which is faster and measured less accurate on
-LFW. Activation ranges
-come from calibration: the network inputs of face crops coded at 0.05, 0.1, 0.2 and 0.3 bpp
+Two recipes, both measured on LFW (docs/speed.md). The default quantizes the convolutions
+(per-channel int8 weights, uint8 activations, QOperator format) and leaves everything else,
+the upsampling layers included, in float: ONNX Runtime has no CPU int8 kernel for transposed
+convolutions. With ``upsampling``, each upsampling layer is first rewritten as the same sums
+in ordinary convolutions (``split_transposed_convs``) with its batch norm folded in and its
+ReLU applied per phase (``fold_upsampling_norms``); every convolution then runs in int8 with
+its ReLU fused, except the output layer (the last convolution, three channels at full
+resolution), which stays in float. That graph is faster and a sixth as far from the fp32
+faces in pixels, yet measured a significant loss of LFW accuracy at 0.1 bpp, where the
+default measured none. Activation ranges come from calibration: the network inputs of face crops coded at 0.05, 0.1, 0.2 and 0.3 bpp
 in turn (faces outside any benchmark: the training images). The graph keeps the network
 contract (``cvlfic.nets.network``): same inputs, same output. ``cvlfic export --format
 onnx-int8`` writes it as ``decoder_int8.onnx``; the ``onnxruntime-int8`` backend runs it.
@@ -215,16 +214,18 @@ def quantize_decoder(source: Path, out: Path, feeds: Sequence[dict], upsampling:
 
     out = Path(out)
     with tempfile.TemporaryDirectory() as tmp:
-        graph = str(source)
+        graph, op_types, kept_float = str(source), ["Conv", "ConvTranspose"], []
         if upsampling:
             graph = str(Path(tmp) / "split.onnx")
             onnx.save(fold_upsampling_norms(split_transposed_convs(onnx.load(str(source)))), graph)
+            op_types = ["Conv", "Relu"]
         prepared = str(Path(tmp) / "prepared.onnx")
         quant_pre_process(graph, prepared, skip_symbolic_shape=True)
-        output_layer = output_convs(onnx.load(prepared))
+        if upsampling:
+            kept_float = output_convs(onnx.load(prepared))
         partial = out.with_name(out.name + ".part")
         quantize_static(prepared, str(partial), Reader(), quant_format=QuantFormat.QOperator,
                         per_channel=True, activation_type=QuantType.QUInt8, weight_type=QuantType.QInt8,
-                        op_types_to_quantize=["Conv", "Relu"], nodes_to_exclude=output_layer)
+                        op_types_to_quantize=op_types, nodes_to_exclude=kept_float)
         partial.replace(out)
     return out
