@@ -232,10 +232,12 @@ FaceEncoder::Choice FaceEncoder::search(const std::vector<int> &level_candidates
         const size_t overhead = header.size() + 2;
 
         // Weighted squared error of each region at each block index against the quantizer's
-        // ideal levels (the index i of the block mean rounded half to even, times 255 / (L - 1):
-        // the measure the prior and the exponents are calibrated with), less the region's sum of squared
-        // pixels (S2, the same at every index, so gains and comparisons do not change), in
-        // integers scaled by (L - 1)^2: sum over blocks of n^2 D^2 - 2 (L - 1) D S1, D = 255 i.
+        // ideal levels (the index i of the block mean rounded half to even, times
+        // 255 / (L - 1): the measure the prior and the exponents are calibrated with), less
+        // the region's sum of squared pixels (S2, the same at every index, so gains and
+        // comparisons do not change), in integers scaled by (L - 1)^2: sum over blocks of
+        // n^2 D^2 - 2 (L - 1) D S1, D = 255 i. At most 2^50 per plane and region (sides up to
+        // 128, D up to 255^2), so int64 holds it.
         const int64_t steps = levels - 1;
         for (size_t ry = 0; ry < mask_h_; ++ry)
             for (size_t rx = 0; rx < mask_w_; ++rx)

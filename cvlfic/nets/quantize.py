@@ -7,12 +7,13 @@ convolutions. With ``upsampling``, each upsampling layer is first rewritten as t
 in ordinary convolutions (``split_transposed_convs``) with its batch norm folded in and its
 ReLU applied per phase (``fold_upsampling_norms``); every convolution then runs in int8 with
 its ReLU fused, except the output layer (the last convolution, three channels at full
-resolution), which stays in float. That graph is faster and a sixth as far from the fp32
+resolution), which stays in float. That graph is faster and a fifth as far from the fp32
 faces in pixels, yet measured a significant loss of LFW accuracy at 0.1 bpp, where the
-default measured none. Activation ranges come from calibration: the network inputs of face crops coded at 0.05, 0.1, 0.2 and 0.3 bpp
-in turn (faces outside any benchmark: the training images). The graph keeps the network
-contract (``cvlfic.nets.network``): same inputs, same output. ``cvlfic export --format
-onnx-int8`` writes it as ``decoder_int8.onnx``; the ``onnxruntime-int8`` backend runs it.
+default measured none. Activation ranges come from calibration: the network inputs of face
+crops coded at 0.05, 0.1, 0.2 and 0.3 bpp in turn (faces outside any benchmark: the training
+images). The graph keeps the network contract (``cvlfic.nets.network``): same inputs, same
+output. ``cvlfic export --format onnx-int8`` writes it as ``decoder_int8.onnx``; the
+``onnxruntime-int8`` backend runs it.
 """
 from __future__ import annotations
 
