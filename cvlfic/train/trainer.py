@@ -46,7 +46,7 @@ def load_teacher(config: TrainConfig) -> RapDecoder:
     if meta.get("profile", 0) != config.profile:
         raise ValueError(f"teacher {folder} codes profile {meta.get('profile')}, the run {config.profile}")
     teacher = RapDecoder(meta["widths"], ycc=PROFILES[config.profile].ycc)
-    teacher.load_state_dict(torch.load(folder / "decoder.pt", weights_only=False))
+    teacher.load_state_dict(torch.load(folder / "decoder.pt", weights_only=True))
     teacher.eval()
     for p in teacher.parameters():
         p.requires_grad_(False)
