@@ -30,20 +30,15 @@ import devdata  # noqa: E402,F401  (CVLFIC_DATA: the checkout's data folder when
 from cvlfic.eval import lfw  # noqa: E402
 from cvlfic.eval.sweep import to_recognizer_size  # noqa: E402
 from cvlfic.eval.verification import correct_pairs, mcnemar_p, pair_distances, verify  # noqa: E402
+from cvlfic.backends.onnx_runtime import OnnxDecoderRunner  # noqa: E402
 from cvlfic.lfic import Codec  # noqa: E402
 from cvlfic.nets.network import INPUT_NAMES, restore_outputs  # noqa: E402
 from cvlfic.nets.quantize import INT8_NAME, calibration_faces, calibration_feeds, quantize_decoder  # noqa: E402
 from cvlfic.recognition import FaceEmbedder  # noqa: E402
 
-def session(path: str):
-    import onnxruntime as ort
-
-    options = ort.SessionOptions()
-    options.intra_op_num_threads = 1
-    options.inter_op_num_threads = 1
-    options.add_session_config_entry("session.intra_op.allow_spinning", "0")
-    options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
-    return ort.InferenceSession(path, options, providers=["CPUExecutionProvider"])
+def session(path):
+    """The graph on one thread with sleeping workers, as the descriptor runs."""
+    return OnnxDecoderRunner(path, threads=1, spinning=False).session
 
 
 def main() -> int:
