@@ -19,26 +19,20 @@ import argparse
 import json
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # bench/: devdata
+sys.path.insert(0, str(Path(__file__).resolve().parent))  # bench/lfic: decoder_runs
 import devdata  # noqa: E402,F401  (CVLFIC_DATA: the checkout's data folder when unset)
 
 from cvlfic.eval import lfw  # noqa: E402
-from cvlfic.eval.sweep import to_recognizer_size  # noqa: E402
-from cvlfic.eval.verification import correct_pairs, mcnemar_p, pair_distances, verify  # noqa: E402
-from cvlfic.backends.onnx_runtime import OnnxDecoderRunner  # noqa: E402
 from cvlfic.lfic import Codec  # noqa: E402
-from cvlfic.nets.network import INPUT_NAMES, restore_outputs  # noqa: E402
 from cvlfic.nets.quantize import INT8_NAME, calibration_faces, calibration_feeds, quantize_decoder  # noqa: E402
 from cvlfic.recognition import FaceEmbedder  # noqa: E402
 
-def session(path):
-    """The graph on one thread with sleeping workers, as the descriptor runs."""
-    return OnnxDecoderRunner(path, threads=1, spinning=False).session
+from decoder_runs import lfw_side_by_side, median_ms_in_turns, session, timing_feeds  # noqa: E402
 
 
 def main() -> int:
@@ -60,53 +54,22 @@ def main() -> int:
 
     pairs = lfw.parse_pairs()
     crops = lfw.load_crops(pairs.images).crops112
-    timing = [np.ascontiguousarray(crops[i]) for i in np.linspace(0, len(crops) - 1, args.faces).astype(int)]
-    feeds = [dict(zip(INPUT_NAMES, codec.decoder_inputs(codec.encode(f, bpp=0.2))[0])) for f in timing]
-    chips = to_recognizer_size(np.stack(timing))
-    times = {"fp32": [], "int8": [], "descriptor": []}
-    diffs = []
-    for r in range(args.rounds):
-        for i, feed in enumerate(feeds):  # take turns: the same load for all three
-            t0 = time.perf_counter()
-            a = fp32.run(None, feed)[0]
-            t1 = time.perf_counter()
-            b = int8.run(None, feed)[0]
-            t2 = time.perf_counter()
-            embedder.embed_bgr(chips[i:i + 1])
-            t3 = time.perf_counter()
-            times["fp32"].append(t1 - t0)
-            times["int8"].append(t2 - t1)
-            times["descriptor"].append(t3 - t2)
-            if r == 0:
-                diffs.append(float(np.abs(np.rint(255 * np.clip(a, 0, 1)) - np.rint(255 * np.clip(b, 0, 1))).mean()))
-    median = {k: 1000 * float(np.median(v)) for k, v in times.items()}
+    feeds, chips = timing_feeds(codec, crops, args.faces)
+    median = median_ms_in_turns({"fp32": fp32, "int8": int8}, feeds, chips, embedder, args.rounds)
     print({k: round(v, 2) for k, v in median.items()}, flush=True)
+    diffs = [float(np.abs(np.rint(255 * np.clip(fp32.run(None, f)[0], 0, 1))
+                          - np.rint(255 * np.clip(int8.run(None, f)[0], 0, 1))).mean()) for f in feeds]
 
-    indices = pairs.used_images()
     accuracy = {}
     for bpp in (0.1, 0.2):
-        d = {name: np.zeros((len(crops), 128), np.float32) for name in ("fp32", "int8")}
-        for start in range(0, len(indices), 64):
-            part = indices[start:start + 64]
-            prepared = [codec._prepare(codec.encode(np.ascontiguousarray(crops[i]), bpp=bpp)) for i in part]
-            inputs = [np.concatenate([p[0][k] for p in prepared]) for k in range(len(INPUT_NAMES))]
-            for name, net in (("fp32", fp32), ("int8", int8)):
-                bgr = net.run(None, dict(zip(INPUT_NAMES, inputs)))[0]
-                faces = np.stack(restore_outputs(bgr, [p[1] for p in prepared], [p[2] for p in prepared]))
-                d[name][part] = embedder.embed_bgr(to_recognizer_size(faces))
-        accuracy[str(bpp)], right = {}, {}
-        for name in d:
-            distances = pair_distances(d[name], pairs.left, pairs.right)
-            v = verify(distances, pairs.same, pairs.fold)
-            right[name] = correct_pairs(distances, pairs.same, pairs.fold, v)
-            accuracy[str(bpp)][name] = {"accuracy": float(v.accuracy_mean), "std": float(v.accuracy_std)}
+        rows = lfw_side_by_side(codec, {"fp32": fp32, "int8": int8}, crops, pairs, bpp, embedder, "fp32")
+        accuracy[str(bpp)] = {name: {k: rows[name][k] for k in ("accuracy", "std", "psnr")} for name in rows}
         # Pairs only one decoder judges right, and the exact McNemar p of that split.
-        fp32_only, int8_only = int(np.sum(right["fp32"] & ~right["int8"])), int(np.sum(right["int8"] & ~right["fp32"]))
-        accuracy[str(bpp)]["discordant"] = {"fp32_only": fp32_only, "int8_only": int8_only,
-                                            "p_value": mcnemar_p(fp32_only, int8_only)}
+        accuracy[str(bpp)]["discordant"] = {"fp32_only": rows["int8"]["reference_only"],
+                                            "int8_only": rows["int8"]["this_only"], "p_value": rows["int8"]["p_value"]}
         print(bpp, accuracy[str(bpp)], flush=True)
     doc = {"command": "python bench/lfic/int8_decoder.py " + " ".join(sys.argv[1:]),
-           "calibration_faces": len(training), "timing_faces": len(timing), "rounds": args.rounds,
+           "calibration_faces": len(training), "timing_faces": len(feeds), "rounds": args.rounds,
            "median_ms": median, "int8_over_fp32": median["int8"] / median["fp32"],
            "int8_over_descriptor": median["int8"] / median["descriptor"],
            "fp32_over_descriptor": median["fp32"] / median["descriptor"],

@@ -113,20 +113,20 @@ def multiply_adds(decoder: nn.Module, height: int = 112, width: int = 112) -> in
 
     def count(module, inputs, output):
         nonlocal total
-        if isinstance(module, nn.ConvTranspose2d):  # every input pixel meets the whole kernel
-            per = module.in_channels * module.out_channels * module.kernel_size[0] * module.kernel_size[1]
-            total += per * inputs[0].shape[-2] * inputs[0].shape[-1] // module.groups
-        else:
-            per = module.in_channels * module.out_channels * module.kernel_size[0] * module.kernel_size[1]
-            total += per * output.shape[-2] * output.shape[-1] // module.groups
+        per = module.in_channels * module.out_channels * module.kernel_size[0] * module.kernel_size[1]
+        # A convolution's kernel meets every output pixel, a transposed one every input pixel.
+        pixels = inputs[0] if isinstance(module, nn.ConvTranspose2d) else output
+        total += per * pixels.shape[-2] * pixels.shape[-1] // module.groups
 
     hooks = [m.register_forward_hook(count) for m in decoder.modules()
              if isinstance(m, (nn.Conv2d, nn.ConvTranspose2d))]
+    training = decoder.training
     try:
         with torch.no_grad():
             decoder.eval()
             decoder(torch.zeros(1, 3, height, width), torch.zeros(1, 1, height, width), torch.ones(1))
     finally:
+        decoder.train(training)
         for h in hooks:
             h.remove()
     return total

@@ -161,7 +161,7 @@ def fold_upsampling_norms(model):
     for o in graph.output:
         o.name = renamed.get(o.name, o.name)
     # Topological order again (the new ReLUs were appended).
-    known = {i.name for i in graph.input} | set(inits) | {t.name for t in graph.initializer} | {""}
+    known = {i.name for i in graph.input} | {t.name for t in graph.initializer} | {""}
     ordered, pending = [], nodes
     while pending:
         rest = [n for n in pending if not all(i in known for i in n.input)]
