@@ -13,6 +13,7 @@ class LossWeights:
     semantic: float = 1.0
     adversarial: float = 0.005
     distill: float = 0.0  # L1 to the teacher's restored face (config.teacher)
+    periodic: float = 0.0  # error on the 16-pixel grid's frequencies (cvlfic.train.periodic)
     semantic_from_step: int = 0
     adversarial_from_step: int = 0
 

@@ -1,4 +1,5 @@
-"""The training loop: random masks and levels, L1 + semantic + LSGAN losses, resumable."""
+"""The training loop: random masks and levels, L1 + semantic + LSGAN (+ distillation and
+periodic-texture) losses, resumable."""
 from __future__ import annotations
 
 import json
@@ -18,6 +19,7 @@ from cvlfic.nets.network import training_inputs
 from cvlfic.nets.rap import PROFILES, mask_shape
 from cvlfic.train.config import TrainConfig
 from cvlfic.train.masks import fixed_block_masks, random_levels, random_masks
+from cvlfic.train.periodic import measurable, periodic_loss
 
 
 def augment(batch: np.ndarray, generator: torch.Generator) -> torch.Tensor:
@@ -99,6 +101,7 @@ class Trainer:
             "semantic": loss.semantic if self.step >= loss.semantic_from_step else 0.0,
             "adversarial": loss.adversarial if self.step >= loss.adversarial_from_step else 0.0,
             "distill": loss.distill if self.teacher is not None else 0.0,
+            "periodic": loss.periodic,
         }
 
     # -- one step -------------------------------------------------------------------------
@@ -148,6 +151,10 @@ class Trainer:
             distill = (fake - target).abs().mean()
             total = total + weights["distill"] * distill
             logs["distill"] = distill.item()
+        if weights["periodic"] > 0:
+            periodic = periodic_loss(fake, real)
+            total = total + weights["periodic"] * periodic
+            logs["periodic"] = periodic.item()
         if weights["adversarial"] > 0:
             adversarial = lsgan_g_loss(self.discriminator(fake))
             total = total + weights["adversarial"] * adversarial
@@ -179,7 +186,8 @@ class Trainer:
 
     @torch.no_grad()
     def validate(self) -> Dict[str, float]:
-        """PSNR (and descriptor distance when H is on) at fixed operating points."""
+        """PSNR, periodic texture (and descriptor distance when H is on) at fixed operating
+        points."""
         self.decoder.eval()
         real_u8 = torch.from_numpy(np.ascontiguousarray(self.crops[self.val_index])).permute(0, 3, 1, 2)
         results = {}
@@ -190,6 +198,8 @@ class Trainer:
             fake = torch.cat(fakes)
             mse = ((fake - real) ** 2).mean((1, 2, 3))
             results[f"psnr_{key}"] = float((10 * torch.log10(1.0 / mse.clamp_min(1e-10))).mean())
+            if measurable(*real.shape[-2:]):
+                results[f"periodic_{key}"] = float(periodic_loss(fake, real))
             if self.config.loss.semantic > 0:
                 embed = self.embedder().embed_tensor
                 dist = torch.cat([((embed(fake[i:i + 64].flip(1)) - embed(real[i:i + 64].flip(1))) ** 2)
