@@ -8,6 +8,7 @@ output with the byte count in red. Labels: bytes, PSNR (dB), SSIM.
 
     python bench/lfic/picture_grid.py --out results/lfic/picture_grid.png
     python bench/lfic/picture_grid.py --codecs bian,napoli,wang --out results/baselines/picture_grid.png
+    python bench/lfic/picture_grid.py --model lfic_ycc16_quarter --out results/lfic/picture_grid_quarter.png
 """
 from __future__ import annotations
 
@@ -25,7 +26,7 @@ import devdata  # noqa: E402,F401  (CVLFIC_DATA: the checkout's data folder when
 from cvlfic.codecs import create_codec, default_settings, encode_within
 from cvlfic.eval import lfw
 from cvlfic.eval.metrics import psnr, ssim
-from cvlfic.lfic import Codec
+from cvlfic.lfic import DEFAULT_MODEL, Codec
 
 RATES = (0.1, 0.2, 0.3)
 CLASSICAL = ("jpeg2000", "webp", "avif")
@@ -59,6 +60,8 @@ def main() -> None:
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--faces", type=int, default=4)
     parser.add_argument("--out", type=Path, default=Path("results/lfic/picture_grid.png"))
+    parser.add_argument("--model", default=DEFAULT_MODEL,
+                        help="LFIC model name or folder (its columns are labelled lfic)")
     parser.add_argument("--codecs", default=",".join(CLASSICAL),
                         help="codec families next to LFIC (comma-separated)")
     args = parser.parse_args()
@@ -66,7 +69,7 @@ def main() -> None:
     pairs = lfw.parse_pairs()
     picks = [pairs.images[i] for i in np.linspace(0, len(pairs.images) - 1, args.faces).astype(int)]
     crops = lfw.load_crops(picks).crops112
-    codec = Codec()
+    codec = Codec(model=args.model)
     columns = ["original"] + [f"{c} {r} bpp" for r in RATES for c in ("lfic", *others)]
     rows = [np.concatenate([header(c, TILE) for c in columns], 1)]
     for face in crops:
