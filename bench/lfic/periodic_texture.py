@@ -30,10 +30,10 @@ import devdata  # noqa: E402,F401  (CVLFIC_DATA: the checkout's data folder when
 from cvlfic.codecs import create_codec, default_settings, encode_within
 from cvlfic.eval import lfw
 from cvlfic.lfic import Codec
+from cvlfic.train.periodic import GRID as LONGEST_PERIOD, RING  # what the training loss counts
 
 SIZE = 112
-GRID = 7          # 112 / 16: the lowest frequency of a 16-pixel period, in bins
-RING = (2, 3)     # neighbour bins, Chebyshev distance from the peak
+GRID = SIZE // LONGEST_PERIOD  # 7 bins: the lowest frequency of a 16-pixel period
 
 
 def luma(bgr: np.ndarray) -> np.ndarray:
@@ -61,7 +61,7 @@ def grid_frequencies() -> List[Tuple[int, int]]:
 def period(k: int) -> str:
     """The pattern's period along one axis for bin ``k`` (shortest alias)."""
     k = min(k, SIZE - k)
-    return "-" if k == 0 else f"{SIZE / k:g}"
+    return "-" if k == 0 else f"{SIZE / k:.3g}"
 
 
 def peak_excess(power: np.ndarray) -> Dict[str, object]:
