@@ -30,10 +30,19 @@ import devdata  # noqa: E402,F401  (CVLFIC_DATA: the checkout's data folder when
 from cvlfic.codecs import create_codec, default_settings, encode_within
 from cvlfic.eval import lfw
 from cvlfic.lfic import Codec
-from cvlfic.train.periodic import GRID as LONGEST_PERIOD, RING  # what the training loss counts
+from cvlfic.train.periodic import RING, grid_mask  # what the training loss counts
 
 SIZE = 112
-GRID = SIZE // LONGEST_PERIOD  # 7 bins: the lowest frequency of a 16-pixel period
+GRID = grid_mask(SIZE, SIZE).numpy()  # the pattern frequencies, zero frequency excluded
+
+def _near_grid() -> np.ndarray:
+    """Bins within one step of a grid frequency or of zero: never part of a ring."""
+    centres = GRID.copy()
+    centres[0, 0] = True
+    return np.any([np.roll(centres, (dy, dx), (0, 1)) for dy in (-1, 0, 1) for dx in (-1, 0, 1)], axis=0)
+
+
+NEAR_GRID = _near_grid()
 
 
 def luma(bgr: np.ndarray) -> np.ndarray:
@@ -50,12 +59,8 @@ def error_power(restored: np.ndarray, original: np.ndarray) -> np.ndarray:
 
 def grid_frequencies() -> List[Tuple[int, int]]:
     """Frequencies (ky, kx) of patterns with period 16, 8, 4 or 2 pixels; one of each +-pair."""
-    points = []
-    for ky in range(0, SIZE, GRID):
-        for kx in range(0, SIZE // 2 + 1, GRID):
-            if (ky, kx) != (0, 0) and not (kx in (0, SIZE // 2) and ky > SIZE // 2):
-                points.append((ky, kx))
-    return points
+    return [(int(ky), int(kx)) for ky, kx in np.argwhere(GRID)
+            if kx <= SIZE // 2 and not (kx in (0, SIZE // 2) and ky > SIZE // 2)]
 
 
 def period(k: int) -> str:
@@ -66,17 +71,11 @@ def period(k: int) -> str:
 
 def peak_excess(power: np.ndarray) -> Dict[str, object]:
     """Per grid frequency: 10 log10(power / median power of its ring); the largest, the mean."""
-    near_grid = np.zeros_like(power, bool)
-    for ky in range(0, SIZE, GRID):
-        for kx in range(0, SIZE, GRID):
-            for dy in (-1, 0, 1):
-                for dx in (-1, 0, 1):
-                    near_grid[(ky + dy) % SIZE, (kx + dx) % SIZE] = True
     excess = []
     for ky, kx in grid_frequencies():
         ring = [power[(ky + dy) % SIZE, (kx + dx) % SIZE]
                 for dy in range(-RING[1], RING[1] + 1) for dx in range(-RING[1], RING[1] + 1)
-                if max(abs(dy), abs(dx)) >= RING[0] and not near_grid[(ky + dy) % SIZE, (kx + dx) % SIZE]]
+                if max(abs(dy), abs(dx)) >= RING[0] and not NEAR_GRID[(ky + dy) % SIZE, (kx + dx) % SIZE]]
         excess.append((10 * np.log10(power[ky, kx] / np.median(ring)), ky, kx))
     top = max(excess)
     return {"max_db": round(float(top[0]), 2), "at_period_y_x": [period(top[1]), period(top[2])],
